@@ -1,0 +1,4 @@
+export * from './limits.js'
+export * from './client-frames.js'
+export * from './server-frames.js'
+export * from './codec.js'

@@ -1,0 +1,103 @@
+/**
+ * Frames the server sends. Clients trust the server, so these are plain types: checking them
+ * in the browser would cost bytes in every page view and catch nothing the server's own
+ * tests do not.
+ */
+import type { Limits } from './limits.js'
+
+export type Role = 'visitor' | 'agent'
+export type AuthorRole = Role | 'system'
+export type ConversationStatus = 'queued' | 'assigned' | 'closed'
+export type AgentStatus = 'online' | 'away' | 'offline'
+/** What a system event records; its text is a readable rendering of the same fact. */
+export type SystemEvent = 'joined' | 'transferred' | 'left' | 'closed' | 'reopened'
+
+export interface Author {
+  role: AuthorRole
+  id?: number
+  name?: string
+}
+
+/** One event of a conversation: a message or a system event, numbered by `seq`. */
+export interface ChatEvent {
+  t: 'msg'
+  conv: number
+  seq: number
+  id: number
+  author: Author
+  text: string
+  /** Milliseconds since the epoch. */
+  at: number
+  /** The sender's client message id, so that its other tabs can match the optimistic copy. */
+  cid?: string
+  sys?: SystemEvent
+}
+
+export interface ConversationSummary {
+  id: number
+  site: number
+  visitor: { id: number; name?: string; email?: string }
+  status: ConversationStatus
+  assignee?: { id: number; name: string }
+  lastSeq: number
+  /** Last sequence number read by each side. */
+  read: { visitor: number; agent: number }
+  createdAt: number
+  updatedAt: number
+}
+
+export interface AgentSummary {
+  id: number
+  name: string
+  status: AgentStatus
+}
+
+export interface SiteSettings {
+  key: string
+  name: string
+  color: string
+  greeting: string
+  position: 'left' | 'right'
+}
+
+export type ServerFrame =
+  | {
+      t: 'welcome'
+      as: Role
+      me: { id: number; name?: string; email?: string; role?: 'admin' | 'agent' }
+      /** A new visitor's token: the widget keeps it to be recognised later. */
+      token?: string
+      site?: SiteSettings
+      conversations: ConversationSummary[]
+      agents?: AgentSummary[]
+      limits: Limits
+    }
+  | ChatEvent
+  | { t: 'ack'; cid: string; conv: number; seq: number; id: number; at: number }
+  | { t: 'conv'; conv: ConversationSummary }
+  | { t: 'typing'; conv: number; role: Role; name?: string; on: boolean }
+  | { t: 'read'; conv: number; role: Role; seq: number }
+  | { t: 'agent'; agent: AgentSummary }
+  | { t: 'history'; conv: number; ref?: string; events: ChatEvent[]; more: boolean }
+  | { t: 'ok'; ref: string }
+  | { t: 'error'; code: ErrorCode; message: string; ref?: string }
+  | { t: 'ping' }
+  | { t: 'pong' }
+  /** The server is going away (restart, shutdown): reconnect after a short pause. */
+  | { t: 'bye'; reason: string }
+
+export type ServerFrameType = ServerFrame['t']
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'bad_frame'
+  | 'too_large'
+  | 'unknown_type'
+  | 'not_authenticated'
+  | 'already_authenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal'

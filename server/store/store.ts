@@ -1,0 +1,162 @@
+/**
+ * Everything Parley keeps goes through this interface. It returns promises so that a
+ * networked database can implement it without touching callers; each write that records a
+ * conversation event is one transaction that also assigns the event's sequence number.
+ */
+import type { AgentStatus, ConversationStatus, Role, SystemEvent } from '../../protocol/index.js'
+import type {
+  Agent, AgentRole, ApiToken, Conversation, Message, Session, Site, Visitor, WidgetSettings,
+} from './types.js'
+
+export interface NewSite {
+  name: string
+  key: string
+  allowedOrigins: string[]
+  widget: WidgetSettings
+}
+
+export interface NewAgent {
+  name: string
+  email: string
+  passwordHash: string
+  role: AgentRole
+  capacity: number
+  siteIds: number[]
+}
+
+export interface VisitorProfile {
+  name?: string
+  email?: string
+  attributes?: Record<string, string | number | boolean>
+  pageUrl?: string
+  pageTitle?: string
+  referrer?: string
+  userAgent?: string
+  locale?: string
+}
+
+export interface NewApiToken {
+  name: string
+  tokenHash: string
+  siteIds: number[]
+}
+
+export interface VisitorMessageInput {
+  siteId: number
+  visitorId: number
+  visitorName?: string
+  clientId: string
+  text: string
+  /** A closed conversation closed less than this long ago is reopened; an older one is left closed and a new one opened. */
+  reopenWindowMs: number
+  now: number
+}
+
+export interface VisitorMessageResult {
+  message: Message
+  conversation: Conversation
+  /** The client id was seen before: `message` is the stored original and nothing was written. */
+  duplicate: boolean
+  /** `opened`: a new conversation; `reopened`: a closed one came back (a `reopened` system event precedes the message). */
+  change: 'opened' | 'reopened' | 'none'
+  /** Events written by this call, in sequence order (empty for a duplicate). */
+  events: Message[]
+}
+
+export interface AgentMessageInput {
+  conversationId: number
+  agentId: number
+  agentName: string
+  clientId: string
+  text: string
+  now: number
+}
+
+export interface AgentMessageResult {
+  message: Message
+  conversation: Conversation
+  duplicate: boolean
+}
+
+/**
+ * A guarded change of a conversation's status and assignee. It applies only while the
+ * conversation still matches `from`, so that two agents claiming at once cannot both win.
+ */
+export interface TransitionInput {
+  conversationId: number
+  from: {
+    statuses: ConversationStatus[]
+    /** When given, the current assignee must be this agent (`null`: must be unassigned). */
+    assigneeId?: number | null
+  }
+  to: { status: ConversationStatus; assigneeId: number | null }
+  /** A system event recorded in the same transaction. */
+  system?: { event: SystemEvent; text: string }
+  now: number
+}
+
+export interface TransitionResult {
+  conversation: Conversation
+  message?: Message
+}
+
+export interface ConversationFilter {
+  siteIds: number[]
+  statuses?: ConversationStatus[]
+  visitorId?: number
+  assigneeId?: number
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres'
+  /** Applies pending migrations; returns the versions applied by this call. */
+  migrate(): Promise<number[]>
+  close(): Promise<void>
+
+  createSite(input: NewSite): Promise<Site>
+  getSite(id: number): Promise<Site | undefined>
+  getSiteByKey(key: string): Promise<Site | undefined>
+  listSites(): Promise<Site[]>
+
+  createAgent(input: NewAgent): Promise<Agent>
+  getAgent(id: number): Promise<Agent | undefined>
+  /** Emails compare case-insensitively. */
+  getAgentByEmail(email: string): Promise<Agent | undefined>
+  /** Active agents serving the site. */
+  listAgentsOfSite(siteId: number): Promise<Agent[]>
+  countAgents(): Promise<number>
+  setAgentStatus(agentId: number, status: AgentStatus): Promise<void>
+
+  createSession(session: Session): Promise<void>
+  /** Only a session that has not expired at `now`. */
+  getSession(tokenHash: string, now: number): Promise<Session | undefined>
+  deleteSession(tokenHash: string): Promise<void>
+
+  createApiToken(input: NewApiToken): Promise<ApiToken>
+
+  createVisitor(siteId: number, tokenHash: string, profile: VisitorProfile, now: number): Promise<Visitor>
+  /** The visitor that token belongs to, only if it belongs to that site. */
+  getVisitorByToken(siteId: number, tokenHash: string): Promise<Visitor | undefined>
+  getVisitor(id: number): Promise<Visitor | undefined>
+  /** Sets the given fields (others untouched) and `lastSeenAt`. */
+  updateVisitor(id: number, profile: VisitorProfile, now: number): Promise<Visitor | undefined>
+
+  getConversation(id: number): Promise<Conversation | undefined>
+  /** Newest first. */
+  listConversations(filter: ConversationFilter, limit: number): Promise<Conversation[]>
+  /** Queued conversations of these sites, oldest first. */
+  listQueued(siteIds: number[], limit: number): Promise<Conversation[]>
+  /** Number of assigned (open) conversations per agent, for agents that have any. */
+  countAssignedByAgent(agentIds: number[]): Promise<Map<number, number>>
+
+  appendVisitorMessage(input: VisitorMessageInput): Promise<VisitorMessageResult>
+  appendAgentMessage(input: AgentMessageInput): Promise<AgentMessageResult>
+  /** `undefined` when the conversation is missing or no longer matches `from`. */
+  transition(input: TransitionInput): Promise<TransitionResult | undefined>
+  /** Events with `seq > afterSeq`, ascending. */
+  messagesAfter(conversationId: number, afterSeq: number, limit: number): Promise<Message[]>
+  /** The `limit` events just below `beforeSeq`, ascending. */
+  messagesBefore(conversationId: number, beforeSeq: number, limit: number): Promise<Message[]>
+  /** Raises the side's read mark to `seq` (never lowers it, never past `lastSeq`). */
+  markRead(conversationId: number, role: Role, seq: number): Promise<Conversation | undefined>
+}

@@ -1,0 +1,103 @@
+/**
+ * The records Parley keeps. Times are milliseconds since the epoch; ids are integers assigned
+ * by the store. These are storage shapes: what goes on the wire is built from them in
+ * server/chat/views.ts.
+ */
+import type { AgentStatus, AuthorRole, ConversationStatus, SystemEvent } from '../../protocol/index.js'
+
+export interface WidgetSettings {
+  color: string
+  greeting: string
+  position: 'left' | 'right'
+}
+
+export interface Site {
+  id: number
+  name: string
+  /** Public key the embed snippet names; not a secret. */
+  key: string
+  /** Exact origins (`https://shop.example`) allowed to embed the widget, or `*` for any. */
+  allowedOrigins: string[]
+  widget: WidgetSettings
+  createdAt: number
+}
+
+export type AgentRole = 'admin' | 'agent'
+
+export interface Agent {
+  id: number
+  name: string
+  email: string
+  passwordHash: string
+  role: AgentRole
+  /** What the agent chose; whether they are connected is known to the presence tracker. */
+  status: AgentStatus
+  capacity: number
+  siteIds: number[]
+  active: boolean
+  createdAt: number
+}
+
+export interface Visitor {
+  id: number
+  siteId: number
+  name?: string
+  email?: string
+  attributes: Record<string, string | number | boolean>
+  pageUrl?: string
+  pageTitle?: string
+  referrer?: string
+  userAgent?: string
+  locale?: string
+  firstSeenAt: number
+  lastSeenAt: number
+}
+
+export interface Conversation {
+  id: number
+  siteId: number
+  visitorId: number
+  status: ConversationStatus
+  assigneeId?: number
+  lastSeq: number
+  visitorReadSeq: number
+  agentReadSeq: number
+  createdAt: number
+  updatedAt: number
+  closedAt?: number
+}
+
+export type MessageKind = 'message' | 'system'
+
+export interface Message {
+  id: number
+  conversationId: number
+  seq: number
+  kind: MessageKind
+  authorRole: AuthorRole
+  /** Visitor id or agent id, by role; absent for system messages. */
+  authorId?: number
+  /** The author's display name when written (agents' names may change later). */
+  authorName?: string
+  text: string
+  clientId?: string
+  systemEvent?: SystemEvent
+  createdAt: number
+}
+
+export interface Session {
+  tokenHash: string
+  agentId: number
+  createdAt: number
+  expiresAt: number
+}
+
+export interface ApiToken {
+  id: number
+  name: string
+  tokenHash: string
+  /** Sites the token may read and write; empty means every site. */
+  siteIds: number[]
+  createdAt: number
+  revokedAt?: number
+}
