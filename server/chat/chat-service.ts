@@ -1,0 +1,341 @@
+/**
+ * The chat rules: who may do what to which conversation, what is stored, who hears of it.
+ * It knows nothing of sockets (sessions call it) nor of SQL (the store does that).
+ */
+import { encode, type AgentStatus, type ConversationStatus, type ErrorCode, type Role } from '../../protocol/index.js'
+import type { Bus } from '../realtime/bus.js'
+import { topics } from '../realtime/bus.js'
+import type { Logger } from '../ops/logger.js'
+import type { Metrics } from '../ops/metrics.js'
+import type { Store } from '../store/store.js'
+import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
+import { createPresence } from './presence.js'
+import { assignToLeastBusyAgent, type AgentLoad } from './routing.js'
+import { toAgentSummary, toChatEvent, toConversationSummary } from './views.js'
+
+export interface ChatServiceOptions {
+  store: Store
+  bus: Bus
+  logger: Logger
+  metrics: Metrics
+  agentGraceMs: number
+  reopenWindowMs: number
+}
+
+/** A refusal the client is told about in an error frame. */
+export class ChatError extends Error {
+  override readonly name = 'ChatError'
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message)
+  }
+}
+
+const OPEN: ConversationStatus[] = ['queued', 'assigned']
+const HISTORY_PAGE = 50
+
+export function createChatService({ store, bus, logger, metrics, agentGraceMs, reopenWindowMs }: ChatServiceOptions) {
+  const presence = createPresence({
+    graceMs: agentGraceMs,
+    onGone: (agentId) => void agentWentOffline(agentId).catch((error) => logger.error({ err: error, agentId }, 'failed to release chats of an agent who left')),
+  })
+  // Routing of one site runs one pass at a time, so that two chats arriving together cannot
+  // both take an agent's last free slot.
+  const routingBySite = new Map<number, Promise<void>>()
+
+  async function summaryOf(conversation: Conversation) {
+    const [visitor, assignee] = await Promise.all([
+      store.getVisitor(conversation.visitorId),
+      conversation.assigneeId === undefined ? undefined : store.getAgent(conversation.assigneeId),
+    ])
+    return toConversationSummary(conversation, visitor, assignee)
+  }
+
+  function publishEvent(conversation: Conversation, message: Message) {
+    const busMessage = { frame: encode(toChatEvent(message)), conv: conversation.id, seq: message.seq }
+    bus.publish(topics.site(conversation.siteId), busMessage)
+    bus.publish(topics.visitor(conversation.visitorId), busMessage)
+  }
+
+  async function publishConversation(conversation: Conversation) {
+    const frame = encode({ t: 'conv', conv: await summaryOf(conversation) })
+    bus.publish(topics.site(conversation.siteId), { frame })
+    bus.publish(topics.visitor(conversation.visitorId), { frame })
+  }
+
+  async function publishChange(conversation: Conversation, message?: Message) {
+    await publishConversation(conversation)
+    if (message) publishEvent(conversation, message)
+  }
+
+  async function publishAgentStatus(agent: Agent) {
+    const frame = encode({ t: 'agent', agent: toAgentSummary(agent) })
+    for (const siteId of await siteIdsOf(agent)) bus.publish(topics.site(siteId), { frame })
+  }
+
+  /** Sites an agent serves; admins serve every site. */
+  async function siteIdsOf(agent: Agent): Promise<number[]> {
+    if (agent.role !== 'admin') return agent.siteIds
+    return (await store.listSites()).map((site) => site.id)
+  }
+
+  async function visibleConversation(agent: Agent, conversationId: number): Promise<Conversation> {
+    const conversation = await store.getConversation(conversationId)
+    // One answer for "missing" and "not yours", so that ids cannot be probed.
+    if (!conversation || !(await siteIdsOf(agent)).includes(conversation.siteId)) {
+      throw new ChatError('not_found', `conversation ${conversationId} not found`)
+    }
+    return conversation
+  }
+
+  async function agentLoads(siteId: number): Promise<{ loads: AgentLoad[]; agents: Map<number, Agent> }> {
+    const agents = await store.listAgentsOfSite(siteId)
+    const counts = await store.countAssignedByAgent(agents.map((agent) => agent.id))
+    return {
+      agents: new Map(agents.map((agent) => [agent.id, agent])),
+      loads: agents.map((agent) => ({
+        id: agent.id,
+        status: presence.isConnected(agent.id) ? agent.status : 'offline',
+        capacity: agent.capacity,
+        assigned: counts.get(agent.id) ?? 0,
+      })),
+    }
+  }
+
+  /** Hands waiting conversations of a site to free agents, oldest first. */
+  function routeQueue(siteId: number): Promise<void> {
+    const previous = routingBySite.get(siteId) ?? Promise.resolve()
+    const pass = previous.then(() => assignWaitingChats(siteId)).catch((error) => {
+      logger.error({ err: error, siteId }, 'routing failed')
+    })
+    routingBySite.set(siteId, pass)
+    void pass.finally(() => {
+      if (routingBySite.get(siteId) === pass) routingBySite.delete(siteId)
+    })
+    return pass
+  }
+
+  async function assignWaitingChats(siteId: number) {
+    const queued = await store.listQueued([siteId], 100)
+    if (queued.length === 0) return
+    const { loads, agents } = await agentLoads(siteId)
+    for (const conversation of queued) {
+      const agentId = assignToLeastBusyAgent(loads)
+      if (agentId === undefined) break
+      const agent = agents.get(agentId)!
+      const result = await store.transition({
+        conversationId: conversation.id,
+        from: { statuses: ['queued'] },
+        to: { status: 'assigned', assigneeId: agentId },
+        system: { event: 'joined', text: `${agent.name} joined the conversation` },
+        now: Date.now(),
+      })
+      if (!result) continue // claimed by hand meanwhile
+      loads.find((load) => load.id === agentId)!.assigned += 1
+      await publishChange(result.conversation, result.message)
+    }
+    await refreshQueueGauge()
+  }
+
+  async function refreshQueueGauge() {
+    const sites = await store.listSites()
+    const queued = await store.listQueued(sites.map((site) => site.id), 10_000)
+    metrics.queueLength.set(queued.length)
+  }
+
+  async function agentWentOffline(agentId: number) {
+    const agent = await store.getAgent(agentId)
+    if (!agent) return
+    if (agent.status !== 'offline') {
+      await store.setAgentStatus(agentId, 'offline')
+      await publishAgentStatus({ ...agent, status: 'offline' })
+    }
+    await releaseChatsOf({ ...agent, status: 'offline' }, `${agent.name} went offline; waiting for another agent`)
+  }
+
+  /** Puts an agent's open chats back in the queue and routes them to others. */
+  async function releaseChatsOf(agent: Agent, text: string) {
+    const siteIds = await siteIdsOf(agent)
+    const assigned = await store.listConversations({ siteIds, statuses: ['assigned'], assigneeId: agent.id }, 10_000)
+    for (const conversation of assigned) {
+      const result = await store.transition({
+        conversationId: conversation.id,
+        from: { statuses: ['assigned'], assigneeId: agent.id },
+        to: { status: 'queued', assigneeId: null },
+        system: { event: 'left', text },
+        now: Date.now(),
+      })
+      if (result) await publishChange(result.conversation, result.message)
+    }
+    for (const siteId of new Set(assigned.map((conversation) => conversation.siteId))) await routeQueue(siteId)
+  }
+
+  return {
+    siteIdsOf,
+    summaryOf,
+
+    /** After a restart: agents recorded online get the grace period to reconnect. */
+    async resumePresence() {
+      for (const site of await store.listSites()) {
+        for (const agent of await store.listAgentsOfSite(site.id)) {
+          if (agent.status !== 'offline') presence.expectReturn(agent.id)
+        }
+      }
+      await refreshQueueGauge()
+    },
+
+    /** An agent's first connection brings them online (an agent who chose away stays away). */
+    async agentConnected(agent: Agent) {
+      if (!presence.connected(agent.id)) return
+      if (agent.status === 'offline') {
+        await store.setAgentStatus(agent.id, 'online')
+        await publishAgentStatus({ ...agent, status: 'online' })
+      }
+      if (agent.status !== 'away') for (const siteId of await siteIdsOf(agent)) await routeQueue(siteId)
+    },
+
+    agentDisconnected(agent: Agent) {
+      presence.disconnected(agent.id)
+    },
+
+    async setStatus(agent: Agent, status: Exclude<AgentStatus, 'offline'>) {
+      await store.setAgentStatus(agent.id, status)
+      await publishAgentStatus({ ...agent, status })
+      if (status === 'online') for (const siteId of await siteIdsOf(agent)) await routeQueue(siteId)
+    },
+
+    async visitorSend(site: Site, visitor: Visitor, clientId: string, text: string, receivedAt: number) {
+      const result = await store.appendVisitorMessage({
+        siteId: site.id,
+        visitorId: visitor.id,
+        visitorName: visitor.name,
+        clientId,
+        text,
+        reopenWindowMs,
+        now: Date.now(),
+      })
+      if (!result.duplicate) {
+        if (result.change !== 'none') await publishConversation(result.conversation)
+        for (const event of result.events) publishEvent(result.conversation, event)
+        metrics.messages.inc({ role: 'visitor' })
+        metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)
+        if (result.change !== 'none') await routeQueue(site.id)
+      }
+      return result
+    },
+
+    async agentSend(agent: Agent, conversationId: number, clientId: string, text: string, receivedAt: number) {
+      let conversation = await visibleConversation(agent, conversationId)
+      if (conversation.status === 'closed') throw new ChatError('conflict', 'conversation is closed')
+      if (conversation.status === 'queued') {
+        // Answering a waiting chat takes it, as in every support inbox.
+        const claimed = await store.transition({
+          conversationId,
+          from: { statuses: ['queued'] },
+          to: { status: 'assigned', assigneeId: agent.id },
+          system: { event: 'joined', text: `${agent.name} joined the conversation` },
+          now: Date.now(),
+        })
+        if (claimed) {
+          conversation = claimed.conversation
+          await publishChange(claimed.conversation, claimed.message)
+        }
+      }
+      const result = await store.appendAgentMessage({
+        conversationId, agentId: agent.id, agentName: agent.name, clientId, text, now: Date.now(),
+      })
+      if (!result.duplicate) {
+        publishEvent(result.conversation, result.message)
+        metrics.messages.inc({ role: 'agent' })
+        metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)
+      }
+      return result
+    },
+
+    async claim(agent: Agent, conversationId: number) {
+      await visibleConversation(agent, conversationId)
+      const result = await store.transition({
+        conversationId,
+        from: { statuses: ['queued'] },
+        to: { status: 'assigned', assigneeId: agent.id },
+        system: { event: 'joined', text: `${agent.name} joined the conversation` },
+        now: Date.now(),
+      })
+      if (!result) throw new ChatError('conflict', 'conversation is not waiting in the queue')
+      await publishChange(result.conversation, result.message)
+      await refreshQueueGauge()
+    },
+
+    async transfer(agent: Agent, conversationId: number, toAgentId: number) {
+      const conversation = await visibleConversation(agent, conversationId)
+      const target = await store.getAgent(toAgentId)
+      if (!target?.active || !(await siteIdsOf(target)).includes(conversation.siteId)) {
+        throw new ChatError('not_found', `agent ${toAgentId} does not serve this site`)
+      }
+      if (!presence.isConnected(target.id) || target.status === 'offline') {
+        throw new ChatError('conflict', `${target.name} is offline`)
+      }
+      const result = await store.transition({
+        conversationId,
+        // Only the assignee hands a chat over; an admin may move anyone's.
+        from: { statuses: OPEN, ...(agent.role === 'admin' ? {} : { assigneeId: agent.id }) },
+        to: { status: 'assigned', assigneeId: target.id },
+        system: { event: 'transferred', text: `${agent.name} transferred the conversation to ${target.name}` },
+        now: Date.now(),
+      })
+      if (!result) throw new ChatError('conflict', 'only the assigned agent can transfer this conversation')
+      await publishChange(result.conversation, result.message)
+      await routeQueue(conversation.siteId)
+    },
+
+    async close(agent: Agent, conversationId: number) {
+      const conversation = await visibleConversation(agent, conversationId)
+      const result = await store.transition({
+        conversationId,
+        from: { statuses: OPEN },
+        to: { status: 'closed', assigneeId: conversation.assigneeId ?? null },
+        system: { event: 'closed', text: `${agent.name} closed the conversation` },
+        now: Date.now(),
+      })
+      if (!result) throw new ChatError('conflict', 'conversation is already closed')
+      await publishChange(result.conversation, result.message)
+      await routeQueue(conversation.siteId)
+    },
+
+    /** Typing is ephemeral: published, never stored. */
+    typing(conversation: Conversation, role: Role, on: boolean, name?: string) {
+      const frame = encode({ t: 'typing', conv: conversation.id, role, on, ...(name ? { name } : {}) })
+      if (role === 'agent') bus.publish(topics.visitor(conversation.visitorId), { frame })
+      bus.publish(topics.site(conversation.siteId), { frame })
+    },
+
+    async markRead(conversation: Conversation, role: Role, seq: number) {
+      const updated = await store.markRead(conversation.id, role, seq)
+      if (!updated) return
+      const mark = role === 'visitor' ? updated.visitorReadSeq : updated.agentReadSeq
+      const frame = encode({ t: 'read', conv: updated.id, role, seq: mark })
+      bus.publish(topics.site(updated.siteId), { frame })
+      bus.publish(topics.visitor(updated.visitorId), { frame })
+    },
+
+    visibleConversation,
+
+    /** A page of events below `before`, for scrolling back. */
+    async history(conversation: Conversation, before: number | undefined, limit = HISTORY_PAGE) {
+      const upper = before ?? conversation.lastSeq + 1
+      const page = await store.messagesBefore(conversation.id, upper, limit + 1)
+      const more = page.length > limit
+      return { events: (more ? page.slice(1) : page).map(toChatEvent), more }
+    },
+
+    async missedSince(conversation: Conversation, lastSeen: number, limit: number) {
+      return store.messagesAfter(conversation.id, lastSeen, limit)
+    },
+
+    async shutdown() {
+      presence.close()
+      await Promise.all(routingBySite.values())
+    },
+  }
+}
+
+export type ChatService = ReturnType<typeof createChatService>

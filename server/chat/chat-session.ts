@@ -1,0 +1,321 @@
+/**
+ * One client connection, seen from the chat side: it decodes frames, checks who may do what,
+ * calls the chat service and answers. Frames of one connection are handled one at a time,
+ * in the order they arrived, whatever the storage latency.
+ */
+import {
+  encode,
+  type ClientFrame,
+  type Decoded,
+  type ErrorCode,
+  type FrameOf,
+  type Limits,
+  type ServerFrame,
+} from '../../protocol/index.js'
+import type { AgentAuth } from '../auth/agent-auth.js'
+import { hashToken, newToken } from '../auth/tokens.js'
+import type { Logger } from '../ops/logger.js'
+import type { Metrics } from '../ops/metrics.js'
+import { topics, type Bus, type BusMessage } from '../realtime/bus.js'
+import type { ConnectionRegistry } from '../realtime/connections.js'
+import type { Store, VisitorProfile } from '../store/store.js'
+import type { Agent, Conversation, Site, Visitor } from '../store/types.js'
+import { CloseCode, type ConnectionInfo, type Peer } from '../transport/peer.js'
+import { ChatError, type ChatService } from './chat-service.js'
+import { createTokenBucket } from './token-bucket.js'
+import { toAgentSummary, toChatEvent, toSiteSettings } from './views.js'
+
+export interface ChatSessionDeps {
+  service: ChatService
+  store: Store
+  bus: Bus
+  auth: AgentAuth
+  connections: ConnectionRegistry
+  decode: (text: string) => Decoded<ClientFrame>
+  limits: Limits
+  rate: { burst: number; perSecond: number }
+  logger: Logger
+  metrics: Metrics
+}
+
+type Identity =
+  | { role: 'visitor'; site: Site; visitor: Visitor }
+  | { role: 'agent'; agent: Agent; siteIds: number[] }
+
+/** Most events replayed for one conversation on reconnect; older ones are fetched with `history`. */
+const MAX_REPLAY = 1000
+const WELCOME_CONVERSATIONS = 500
+
+export interface ChatSession {
+  /** A text frame arrived from the client. */
+  receive(text: string): void
+  /** The transport lost the connection. */
+  closed(): void
+}
+
+export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSessionDeps): ChatSession {
+  const { service, store, bus, auth, logger, metrics } = deps
+  const takeToken = createTokenBucket(deps.rate.burst, deps.rate.perSecond)
+  const unsubscribers: (() => void)[] = []
+  let identity: Identity | undefined
+  let helloStarted = false
+  let isClosed = false
+  let work: Promise<void> = Promise.resolve()
+  // While a hello replays missed events, live events wait here so the order stays intact.
+  let held: BusMessage[] | undefined
+  let roleLabel = 'pending'
+
+  deps.connections.add(peer)
+  metrics.connections.inc({ transport: peer.transport, role: roleLabel })
+
+  const send = (frame: ServerFrame) => {
+    if (!isClosed) peer.send(encode(frame))
+  }
+  const fail = (code: ErrorCode, message: string, ref?: string) => {
+    metrics.frameErrors.inc({ code })
+    send(ref === undefined ? { t: 'error', code, message } : { t: 'error', code, message, ref })
+  }
+
+  function deliver(message: BusMessage) {
+    if (held) held.push(message)
+    else if (!isClosed) peer.send(message.frame)
+  }
+
+  function subscribe(topic: string) {
+    if (isClosed) return
+    unsubscribers.push(bus.subscribe(topic, deliver))
+  }
+
+  function setRole(role: string) {
+    metrics.connections.dec({ transport: peer.transport, role: roleLabel })
+    roleLabel = role
+    metrics.connections.inc({ transport: peer.transport, role })
+  }
+
+  /** Sends what the client missed, then what arrived meanwhile, without repeating anything. */
+  async function replay(conversations: Conversation[], last: Record<string, number> | undefined) {
+    const replayedUpTo = new Map<number, number>()
+    for (const conversation of conversations) {
+      const seen = last?.[conversation.id]
+      if (seen === undefined || seen >= conversation.lastSeq) continue
+      const missed = await service.missedSince(conversation, seen, MAX_REPLAY)
+      for (const message of missed) send(toChatEvent(message))
+      const top = missed.at(-1)?.seq
+      if (top !== undefined) replayedUpTo.set(conversation.id, top)
+    }
+    const waiting = held ?? []
+    held = undefined
+    for (const message of waiting) {
+      const covered = message.conv !== undefined && message.seq !== undefined && message.seq <= (replayedUpTo.get(message.conv) ?? -1)
+      if (!covered) deliver(message)
+    }
+  }
+
+  async function helloVisitor(frame: Extract<FrameOf<'hello'>, { as: 'visitor' }>) {
+    const site = info.site
+    if (!site) {
+      fail('not_authenticated', 'a visitor connects with ?site=SITE_KEY')
+      return peer.close(CloseCode.notAuthenticated, 'site key required')
+    }
+    const now = Date.now()
+    const profile: VisitorProfile = {
+      pageUrl: frame.page?.url,
+      pageTitle: frame.page?.title,
+      referrer: frame.page?.referrer,
+      userAgent: info.userAgent?.slice(0, 512),
+      locale: frame.locale,
+    }
+    let visitor = frame.token ? await store.getVisitorByToken(site.id, hashToken(frame.token)) : undefined
+    let token: string | undefined
+    if (visitor) {
+      visitor = (await store.updateVisitor(visitor.id, profile, now)) ?? visitor
+    } else {
+      // Unknown or missing token: a new visitor. A token of another site never matches.
+      token = newToken('pv_')
+      visitor = await store.createVisitor(site.id, hashToken(token), profile, now)
+    }
+    identity = { role: 'visitor', site, visitor }
+    setRole('visitor')
+    held = []
+    subscribe(topics.visitor(visitor.id))
+    const conversations = await store.listConversations({ siteIds: [site.id], visitorId: visitor.id }, 20)
+    send({
+      t: 'welcome',
+      as: 'visitor',
+      me: { id: visitor.id, ...(visitor.name ? { name: visitor.name } : {}), ...(visitor.email ? { email: visitor.email } : {}) },
+      ...(token ? { token } : {}),
+      site: toSiteSettings(site),
+      conversations: await Promise.all(conversations.map(service.summaryOf)),
+      limits: deps.limits,
+    })
+    await replay(conversations, frame.last)
+  }
+
+  async function helloAgent(frame: Extract<FrameOf<'hello'>, { as: 'agent' }>) {
+    const agent = await auth.agentForSession(info.sessionToken)
+    if (!agent) {
+      fail('not_authenticated', 'sign in first: no valid session')
+      return peer.close(CloseCode.notAuthenticated, 'not signed in')
+    }
+    const siteIds = await service.siteIdsOf(agent)
+    identity = { role: 'agent', agent, siteIds }
+    setRole('agent')
+    held = []
+    for (const siteId of siteIds) subscribe(topics.site(siteId))
+    await service.agentConnected(agent)
+    const current = (await store.getAgent(agent.id)) ?? agent
+    identity.agent = current
+    const conversations = await store.listConversations({ siteIds, statuses: ['queued', 'assigned'] }, WELCOME_CONVERSATIONS)
+    const agents = new Map<number, Agent>()
+    for (const siteId of siteIds) for (const colleague of await store.listAgentsOfSite(siteId)) agents.set(colleague.id, colleague)
+    send({
+      t: 'welcome',
+      as: 'agent',
+      me: { id: current.id, name: current.name, email: current.email, role: current.role },
+      conversations: await Promise.all(conversations.map(service.summaryOf)),
+      agents: [...agents.values()].map(toAgentSummary),
+      limits: deps.limits,
+    })
+    // Conversations the client knows that have closed since are replayed too.
+    const known = frame.last ? Object.keys(frame.last).map(Number) : []
+    const extra: Conversation[] = []
+    for (const id of known) {
+      if (conversations.some((c) => c.id === id)) continue
+      const conversation = await store.getConversation(id)
+      if (conversation && siteIds.includes(conversation.siteId)) extra.push(conversation)
+    }
+    await replay([...conversations, ...extra], frame.last)
+  }
+
+  /** The visitor's conversation named by `conv`, or their latest one. */
+  async function visitorConversation(visitor: Visitor, conversationId?: number): Promise<Conversation | undefined> {
+    if (conversationId !== undefined) {
+      const conversation = await store.getConversation(conversationId)
+      return conversation?.visitorId === visitor.id ? conversation : undefined
+    }
+    const [latest] = await store.listConversations({ siteIds: [visitor.siteId], visitorId: visitor.id }, 1)
+    return latest
+  }
+
+  async function conversationFor(who: Identity, conversationId: number | undefined): Promise<Conversation> {
+    if (who.role === 'agent') {
+      if (conversationId === undefined) throw new ChatError('bad_frame', 'conv is required')
+      return service.visibleConversation(who.agent, conversationId)
+    }
+    const conversation = await visitorConversation(who.visitor, conversationId)
+    if (!conversation) throw new ChatError('not_found', conversationId === undefined ? 'no conversation yet' : `conversation ${conversationId} not found`)
+    return conversation
+  }
+
+  async function handle(frame: ClientFrame, receivedAt: number) {
+    if (frame.t === 'hello') {
+      if (helloStarted) return fail('already_authenticated', 'hello was already sent on this connection')
+      helloStarted = true
+      return frame.as === 'visitor' ? helloVisitor(frame) : helloAgent(frame)
+    }
+    const who = identity
+    if (!who) return fail('not_authenticated', 'send hello first')
+    const ref = 'ref' in frame ? frame.ref : undefined
+    const ok = () => {
+      if (ref !== undefined) send({ t: 'ok', ref })
+    }
+
+    switch (frame.t) {
+      case 'send': {
+        const result = who.role === 'visitor'
+          ? await service.visitorSend(who.site, who.visitor, frame.cid, frame.text, receivedAt)
+          : frame.conv === undefined
+            ? fail('bad_frame', 'send.conv: required for agents', frame.cid)
+            : await service.agentSend(who.agent, frame.conv, frame.cid, frame.text, receivedAt)
+        if (!result) return
+        if (who.role === 'visitor' && frame.conv !== undefined && frame.conv !== result.conversation.id && !result.duplicate) {
+          logger.debug({ asked: frame.conv, used: result.conversation.id }, 'visitor message went to their current conversation')
+        }
+        const { message } = result
+        return send({ t: 'ack', cid: frame.cid, conv: message.conversationId, seq: message.seq, id: message.id, at: message.createdAt })
+      }
+      case 'typing': {
+        const conversation = await conversationFor(who, frame.conv)
+        if (conversation.status === 'closed') return
+        return service.typing(conversation, who.role, frame.on, who.role === 'agent' ? who.agent.name : undefined)
+      }
+      case 'read':
+        return service.markRead(await conversationFor(who, frame.conv), who.role, frame.seq)
+      case 'history': {
+        const conversation = await conversationFor(who, frame.conv)
+        const page = await service.history(conversation, frame.before, frame.limit)
+        return send({ t: 'history', conv: conversation.id, ...(ref !== undefined ? { ref } : {}), ...page })
+      }
+      case 'page': {
+        if (who.role !== 'visitor') return fail('forbidden', 'only visitors report pages')
+        const { t: _type, ...page } = frame
+        await store.updateVisitor(who.visitor.id, { pageUrl: page.url, pageTitle: page.title, referrer: page.referrer }, Date.now())
+        return
+      }
+      case 'ping':
+        return send({ t: 'pong' })
+      case 'pong':
+        return
+    }
+
+    if (who.role !== 'agent') return fail('forbidden', `${frame.t} is for agents`, ref)
+    switch (frame.t) {
+      case 'claim':
+        await service.claim(who.agent, frame.conv)
+        return ok()
+      case 'transfer':
+        await service.transfer(who.agent, frame.conv, frame.to)
+        return ok()
+      case 'close':
+        await service.close(who.agent, frame.conv)
+        return ok()
+      case 'status':
+        await service.setStatus(who.agent, frame.status)
+        who.agent = { ...who.agent, status: frame.status }
+        return ok()
+    }
+  }
+
+  function run(frame: ClientFrame, receivedAt: number) {
+    const ref = frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined
+    work = work
+      .then(() => handle(frame, receivedAt))
+      .catch((error: unknown) => {
+        if (error instanceof ChatError) return fail(error.code, error.message, ref)
+        logger.error({ err: error, frame: frame.t }, 'frame handling failed')
+        fail('internal', 'the server could not handle this frame; it was not applied', ref)
+      })
+  }
+
+  return {
+    receive(text: string) {
+      if (isClosed) return
+      const receivedAt = performance.now()
+      // String length bounds the byte length from below only; count bytes when it might matter.
+      if (text.length * 3 > deps.limits.maxFrameBytes && Buffer.byteLength(text) > deps.limits.maxFrameBytes) {
+        return fail('too_large', `frame is larger than ${deps.limits.maxFrameBytes} bytes; nothing was applied`)
+      }
+      const decoded = deps.decode(text)
+      if (!decoded.ok) return fail(decoded.code, decoded.message, decoded.ref)
+      const frame = decoded.frame
+      // Heartbeat answers are free: a client must be able to prove it is alive while throttled.
+      if (frame.t !== 'ping' && frame.t !== 'pong' && !takeToken()) {
+        const ref = frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined
+        return fail('rate_limited', 'too many frames: slow down and resend', ref)
+      }
+      run(frame, receivedAt)
+    },
+
+    closed() {
+      if (isClosed) return
+      isClosed = true
+      deps.connections.delete(peer)
+      metrics.connections.dec({ transport: peer.transport, role: roleLabel })
+      for (const unsubscribe of unsubscribers) unsubscribe()
+      // The hello may still be running: release presence only after it has finished.
+      void work.then(() => {
+        if (identity?.role === 'agent') service.agentDisconnected(identity.agent)
+      })
+    },
+  }
+}

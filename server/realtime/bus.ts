@@ -1,0 +1,28 @@
+/**
+ * How events reach connections. Chat logic publishes an encoded frame to a topic; every
+ * connection subscribed to it, on this process or (with a networked bus) on any other,
+ * receives it. The frame is encoded once, however many connections get it.
+ */
+export interface BusMessage {
+  frame: string
+  /** For conversation events: lets a connection drop what its replay already sent. */
+  conv?: number
+  seq?: number
+}
+
+export type BusListener = (message: BusMessage) => void
+
+export interface Bus {
+  publish(topic: string, message: BusMessage): void
+  /** Returns the function that unsubscribes. */
+  subscribe(topic: string, listener: BusListener): () => void
+  close(): Promise<void>
+}
+
+/** Topic names, in one place. */
+export const topics = {
+  /** Everything agents of a site see: queue, conversation changes, messages, presence. */
+  site: (siteId: number) => `site:${siteId}`,
+  /** Everything one visitor sees, in all of their tabs. */
+  visitor: (visitorId: number) => `visitor:${visitorId}`,
+}

@@ -1,0 +1,101 @@
+/**
+ * The WebSocket transport, on @hono/node-ws. That adapter wraps `ws` with its defaults, so
+ * four gaps are closed here: the Origin allow-list runs before the upgrade (see
+ * http/origin-guard.ts; browsers apply no CORS to WebSockets), the payload cap is lowered
+ * from ws's 100 MiB, dead connections are found by ping/pong, and a client that does not
+ * read is cut before its unsent frames can grow the server's memory.
+ */
+import { createNodeWebSocket } from '@hono/node-ws'
+import type { Hono, MiddlewareHandler } from 'hono'
+import type { WebSocket } from 'ws'
+import type { Metrics } from '../ops/metrics.js'
+import type { ChatSession } from '../chat/chat-session.js'
+import { CloseCode, type ConnectionInfo, type Peer } from './peer.js'
+
+export interface WebSocketTransportOptions {
+  app: Hono<any>
+  /** Frames above this are refused by the chat layer with an error frame. */
+  maxFrameBytes: number
+  heartbeatMs: number
+  sendBufferBytes: number
+  metrics: Metrics
+  /** Reads what the request tells about the client (site, session cookie, address). */
+  describe: (request: Parameters<MiddlewareHandler>[0]) => ConnectionInfo
+  openSession: (peer: Peer, info: ConnectionInfo) => ChatSession
+}
+
+/** Frames up to this many times the protocol limit are read and answered with an error; larger ones end the connection. */
+const HARD_PAYLOAD_FACTOR = 4
+
+export function createWebSocketTransport(options: WebSocketTransportOptions) {
+  const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app: options.app })
+  // ws buffers a whole message before any handler sees it: this is the memory bound.
+  wss.options.maxPayload = options.maxFrameBytes * HARD_PAYLOAD_FACTOR
+
+  const alive = new WeakSet<WebSocket>()
+  const heartbeat = setInterval(function pingWebSockets() {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate() // no pong since the last ping: the peer is gone
+        continue
+      }
+      alive.delete(socket)
+      socket.ping()
+    }
+  }, options.heartbeatMs)
+  heartbeat.unref()
+
+  function peerFor(socket: WebSocket): Peer {
+    return {
+      transport: 'websocket',
+      send(frame: string) {
+        if (socket.readyState !== socket.OPEN) return
+        if (socket.bufferedAmount > options.sendBufferBytes) {
+          // Cutting is safe: the client reconnects and replays from its last sequence number.
+          options.metrics.slowClientsCut.inc()
+          socket.terminate()
+          return
+        }
+        socket.send(frame)
+      },
+      close(code: number, reason: string) {
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason)
+      },
+    }
+  }
+
+  const handler = upgradeWebSocket((c) => {
+    const info = options.describe(c)
+    let session: ChatSession | undefined
+    return {
+      onOpen(_event, ws) {
+        const socket = ws.raw!
+        alive.add(socket)
+        socket.on('pong', () => alive.add(socket))
+        session = options.openSession(peerFor(socket), info)
+      },
+      onMessage(event, ws) {
+        alive.add(ws.raw!)
+        if (typeof event.data !== 'string') {
+          ws.send(JSON.stringify({ t: 'error', code: 'bad_frame', message: 'frames are JSON text; binary frames are not accepted' }))
+          return
+        }
+        session?.receive(event.data)
+      },
+      onClose() {
+        session?.closed()
+      },
+    }
+  })
+
+  return {
+    handler,
+    injectWebSocket,
+    /** Closes every socket that is still open (after the chat layer said goodbye). */
+    close() {
+      clearInterval(heartbeat)
+      for (const socket of wss.clients) socket.close(CloseCode.restart, 'server restarting')
+      wss.close()
+    },
+  }
+}
