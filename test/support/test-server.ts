@@ -1,0 +1,92 @@
+/**
+ * A real Parley server for a test: port 0 on loopback, a fresh SQLite file, silent logs.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { createAgent, createSite } from '../../server/admin/admin-actions.js'
+import { loadConfig, type Config } from '../../server/config.js'
+import { createLogger } from '../../server/ops/logger.js'
+import { startParley, type ParleyServer } from '../../server/parley-server.js'
+import { openStore } from '../../server/store/open-store.js'
+import type { Agent, Site } from '../../server/store/types.js'
+
+export const TEST_PASSWORD = 'correct horse battery'
+export const HOST_ORIGIN = 'http://shop.test'
+
+export interface TestServer {
+  server: ParleyServer
+  config: Config
+  dir: string
+  dbPath: string
+  url: string
+  wsUrl: string
+  site: Site
+  /** Creates an agent serving `site` (or the given sites) with TEST_PASSWORD. */
+  addAgent(options?: { name?: string; role?: 'admin' | 'agent'; capacity?: number; sites?: Site[] }): Promise<Agent>
+  addSite(name: string, origins?: string[]): Promise<Site>
+  /** Stops this server and starts a new one on the same database file (and port). */
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Settings as flag names (`agent-grace`, `rate-burst`...) over the test defaults. */
+export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-test-'))
+  const dbPath = path.join(dir, 'parley.db')
+  let agentCount = 0
+  const flags = {
+    port: '0',
+    host: '127.0.0.1',
+    'database-url': `sqlite:${dbPath}`,
+    'log-level': 'silent',
+    'agent-grace': '300',
+    'sqlite-synchronous': 'normal',
+    'public-url': 'http://parley.test',
+    ...settings,
+  }
+  const config = loadConfig({}, flags)
+  const logger = createLogger(config.logLevel)
+  const open = () => openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous })
+  let server = await startParley(config, { store: await open(), logger })
+  const site = await createSite(server.store, { name: 'Shop', allowedOrigins: [HOST_ORIGIN] })
+
+  const harness: TestServer = {
+    server,
+    config,
+    dir,
+    dbPath,
+    get url() {
+      return server.url
+    },
+    get wsUrl() {
+      return `${server.url.replace(/^http/, 'ws')}/ws`
+    },
+    site,
+    async addAgent(options = {}) {
+      agentCount += 1
+      return createAgent(server.store, {
+        name: options.name ?? `Agent ${agentCount}`,
+        email: `agent${agentCount}-${Math.random().toString(36).slice(2, 8)}@parley.test`,
+        password: TEST_PASSWORD,
+        role: options.role ?? 'agent',
+        capacity: options.capacity ?? 5,
+        siteIds: (options.sites ?? [site]).map((s) => s.id),
+      })
+    },
+    addSite(name, origins = [HOST_ORIGIN]) {
+      return createSite(server.store, { name, allowedOrigins: origins })
+    },
+    async restart() {
+      const port = server.port
+      await server.stop()
+      server = await startParley({ ...config, port }, { store: await open(), logger })
+      harness.server = server
+    },
+    async stop() {
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+  return harness
+}
