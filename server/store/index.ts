@@ -1,0 +1,5 @@
+export type * from './store.js'
+export type * from './types.js'
+export { StoreConflictError } from './errors.js'
+export { openSqliteStore } from './sqlite/sqlite-store.js'
+export type { SqliteStore, SqliteStoreOptions } from './sqlite/sqlite-store.js'

@@ -1,0 +1,144 @@
+/**
+ * The SQLite schema, as an ordered list of migrations. The SQL lives in TypeScript so the build
+ * copies no extra files.
+ *
+ * No migration library: better-sqlite3 is synchronous, so a library built around async drivers
+ * adds nothing, and `PRAGMA user_version` is SQLite's own slot for a schema version, kept in
+ * the database header and changed in the same transaction as the migration it records.
+ *
+ * Never edit a migration that has shipped; append a new one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    // STRICT tables reject a value of the wrong type instead of storing it silently.
+    // Booleans are 0/1 INTEGERs; times are INTEGER milliseconds since the epoch.
+    sql: /* sql */ `
+      CREATE TABLE sites (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL,
+        key             TEXT NOT NULL UNIQUE,
+        allowed_origins TEXT NOT NULL CHECK (json_valid(allowed_origins)),
+        widget          TEXT NOT NULL CHECK (json_valid(widget)),
+        created_at      INTEGER NOT NULL
+      ) STRICT;
+
+      -- NOCASE folds ASCII letters only; that covers the usual addresses, and anything
+      -- fancier belongs in the caller's normalisation, not in a collation.
+      CREATE TABLE agents (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        email         TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+        status        TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+        capacity      INTEGER NOT NULL CHECK (capacity >= 0),
+        active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE agent_sites (
+        agent_id INTEGER NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        site_id  INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        PRIMARY KEY (agent_id, site_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX agent_sites_by_site ON agent_sites (site_id, agent_id);
+
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        agent_id   INTEGER NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sessions_by_agent ON sessions (agent_id);
+
+      CREATE TABLE api_tokens (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+
+      -- No rows for a token means it may use every site (see ApiToken.siteIds).
+      CREATE TABLE api_token_sites (
+        token_id INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+        site_id  INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        PRIMARY KEY (token_id, site_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX api_token_sites_by_site ON api_token_sites (site_id);
+
+      -- A visitor exists on one site only: the token is looked up together with the site.
+      -- UNIQUE (id, site_id) is redundant as a key but lets conversations reference the pair,
+      -- so a conversation can never name a visitor of another site.
+      CREATE TABLE visitors (
+        id            INTEGER PRIMARY KEY,
+        site_id       INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        token_hash    TEXT NOT NULL UNIQUE,
+        name          TEXT,
+        email         TEXT,
+        attributes    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(attributes)),
+        page_url      TEXT,
+        page_title    TEXT,
+        referrer      TEXT,
+        user_agent    TEXT,
+        locale        TEXT,
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL,
+        UNIQUE (id, site_id)
+      ) STRICT;
+      CREATE INDEX visitors_by_site ON visitors (site_id);
+
+      -- An assigned conversation always has an assignee. Deleting an agent unassigns their
+      -- closed conversations (history keeps the author names on messages) but fails while
+      -- they still hold an open one: reassign first, or deactivate the agent instead.
+      CREATE TABLE conversations (
+        id               INTEGER PRIMARY KEY,
+        site_id          INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        visitor_id       INTEGER NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('queued', 'assigned', 'closed')),
+        assignee_id      INTEGER REFERENCES agents (id) ON DELETE SET NULL,
+        last_seq         INTEGER NOT NULL DEFAULT 0,
+        visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+        agent_read_seq   INTEGER NOT NULL DEFAULT 0,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        closed_at        INTEGER,
+        FOREIGN KEY (visitor_id, site_id) REFERENCES visitors (id, site_id) ON DELETE CASCADE,
+        CHECK (status <> 'assigned' OR assignee_id IS NOT NULL)
+      ) STRICT;
+      -- A visitor's latest conversation; listConversations by visitor.
+      CREATE INDEX conversations_by_visitor ON conversations (visitor_id, created_at);
+      -- listQueued, and listConversations by site with or without statuses.
+      CREATE INDEX conversations_by_site ON conversations (site_id, status, created_at);
+      -- countAssignedByAgent and listConversations by assignee.
+      CREATE INDEX conversations_by_assignee ON conversations (assignee_id, status);
+
+      -- Idempotency key: (author_role, author_id, client_id). Visitor and agent ids are separate
+      -- number spaces, so the role is part of the key. System events have no author or client
+      -- id, and NULLs never collide in a UNIQUE constraint.
+      CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL CHECK (seq > 0),
+        kind            TEXT NOT NULL CHECK (kind IN ('message', 'system')),
+        author_role     TEXT NOT NULL CHECK (author_role IN ('visitor', 'agent', 'system')),
+        author_id       INTEGER,
+        author_name     TEXT,
+        text            TEXT NOT NULL,
+        client_id       TEXT,
+        system_event    TEXT,
+        created_at      INTEGER NOT NULL,
+        UNIQUE (conversation_id, seq),
+        UNIQUE (author_role, author_id, client_id)
+      ) STRICT;
+    `,
+  },
+]

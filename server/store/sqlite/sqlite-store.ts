@@ -1,0 +1,743 @@
+/**
+ * The Store on one SQLite file through better-sqlite3. Calls are synchronous underneath and
+ * wrapped in promises only to meet the interface; each event-writing call is one immediate
+ * transaction that also assigns the event's sequence number.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } from '../../../protocol/index.js'
+import { StoreConflictError } from '../errors.js'
+import type {
+  AgentMessageInput, AgentMessageResult, ConversationFilter, NewAgent, NewApiToken, Store, TransitionInput,
+  TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
+} from '../store.js'
+import type {
+  Agent, AgentRole, ApiToken, Conversation, Message, MessageKind, Session, Site, Visitor, WidgetSettings,
+} from '../types.js'
+import { migrations } from './migrations.js'
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created if missing. `:memory:` for a throwaway store. */
+  path: string
+  /**
+   * How hard a commit waits for the disk, in WAL mode. `full` (default): a committed write
+   * survives a process crash and a power loss. `normal`: it survives a process crash, but the
+   * last commits before a power loss or OS crash may be rolled back (the file stays consistent).
+   */
+  synchronous?: 'full' | 'normal'
+}
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite'
+  readonly path: string
+}
+
+/** A new agent has never connected; the chat service brings them online on first connection. */
+const INITIAL_AGENT_STATUS: AgentStatus = 'offline'
+const REOPENED_TEXT = 'Conversation reopened'
+const LATEST_VERSION = Math.max(0, ...migrations.map((migration) => migration.version))
+
+/**
+ * Opens (creating if needed) a SQLite store. Call `migrate()` before anything else.
+ *
+ * @example
+ * const store = openSqliteStore({ path: 'data/parley.db' })
+ * await store.migrate()
+ */
+export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptions): SqliteStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const db = new Database(path)
+  // WAL lets readers carry on while one writer commits, and makes commits cheaper.
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+  // SQLite enforces foreign keys per connection and only when asked. better-sqlite3's bundled
+  // build happens to default to on; saying so keeps us safe on a build that does not.
+  db.pragma('foreign_keys = ON')
+  // Another process holding the write lock makes us wait up to 5 s rather than fail at once.
+  db.pragma('busy_timeout = 5000')
+
+  // Statements need the tables, which exist only after migrate(): prepare on first use, once.
+  let prepared: Statements | undefined
+  const statements = (): Statements => (prepared ??= prepareStatements(db, path))
+
+  function conversationById(id: number): Conversation {
+    const row = statements().conversationById.get(id)
+    if (!row) throw new Error(`conversation ${id} not found`)
+    return toConversation(row)
+  }
+
+  /** Takes the conversation's next sequence number and writes the event with it. */
+  function appendEvent(conversationId: number, event: NewEvent, now: number): Message {
+    const s = statements()
+    const seq = s.nextSeq.get(now, conversationId)
+    if (seq === undefined) throw new Error(`conversation ${conversationId} not found`)
+    const row = s.insertMessage.get({
+      conversationId,
+      seq,
+      kind: event.kind,
+      authorRole: event.authorRole,
+      authorId: event.authorId ?? null,
+      authorName: event.authorName ?? null,
+      text: event.text,
+      clientId: event.clientId ?? null,
+      systemEvent: event.systemEvent ?? null,
+      createdAt: now,
+    })
+    return toMessage(row!)
+  }
+
+  function systemEvent(systemEvent: SystemEvent, text: string): NewEvent {
+    return { kind: 'system', authorRole: 'system', text, systemEvent }
+  }
+
+  // Write transactions are IMMEDIATE: they take the write lock before their first read, so
+  // two processes cannot both read a conversation and then fail to upgrade to writing
+  // (SQLITE_BUSY, which busy_timeout cannot wait out).
+  const appendVisitorMessageTx = db.transaction(function appendVisitorMessageTx(
+    input: VisitorMessageInput,
+  ): VisitorMessageResult {
+    const s = statements()
+    const original = s.messageByClientId.get('visitor', input.visitorId, input.clientId)
+    if (original) {
+      return {
+        message: toMessage(original),
+        conversation: conversationById(original.conversation_id),
+        duplicate: true,
+        change: 'none',
+        events: [],
+      }
+    }
+
+    const events: Message[] = []
+    let change: VisitorMessageResult['change']
+    let conversationId: number
+    const latest = s.latestConversationOfVisitor.get(input.visitorId, input.siteId)
+    if (latest && latest.status !== 'closed') {
+      conversationId = latest.id
+      change = 'none'
+    } else if (latest?.closed_at != null && latest.closed_at >= input.now - input.reopenWindowMs) {
+      conversationId = latest.id
+      change = 'reopened'
+      s.reopenConversation.run(conversationId)
+      events.push(appendEvent(conversationId, systemEvent('reopened', REOPENED_TEXT), input.now))
+    } else {
+      conversationId = s.insertConversation.get(input.siteId, input.visitorId, input.now, input.now)!
+      change = 'opened'
+    }
+
+    const message = appendEvent(conversationId, {
+      kind: 'message',
+      authorRole: 'visitor',
+      authorId: input.visitorId,
+      authorName: input.visitorName,
+      text: input.text,
+      clientId: input.clientId,
+    }, input.now)
+    events.push(message)
+    return { message, conversation: conversationById(conversationId), duplicate: false, change, events }
+  })
+
+  const appendAgentMessageTx = db.transaction(function appendAgentMessageTx(
+    input: AgentMessageInput,
+  ): AgentMessageResult {
+    const original = statements().messageByClientId.get('agent', input.agentId, input.clientId)
+    if (original) {
+      return {
+        message: toMessage(original),
+        conversation: conversationById(original.conversation_id),
+        duplicate: true,
+      }
+    }
+    const message = appendEvent(input.conversationId, {
+      kind: 'message',
+      authorRole: 'agent',
+      authorId: input.agentId,
+      authorName: input.agentName,
+      text: input.text,
+      clientId: input.clientId,
+    }, input.now)
+    return { message, conversation: conversationById(input.conversationId), duplicate: false }
+  })
+
+  const transitionTx = db.transaction(function transitionTx(
+    input: TransitionInput,
+  ): TransitionResult | undefined {
+    const s = statements()
+    const current = s.conversationById.get(input.conversationId)
+    if (!current || !matchesFrom(current, input.from)) return undefined
+    s.setStatus.run({
+      id: current.id,
+      status: input.to.status,
+      assigneeId: input.to.assigneeId,
+      closedAt: input.to.status === 'closed' ? input.now : null,
+      now: input.now,
+    })
+    if (!input.system) return { conversation: conversationById(current.id) }
+    const message = appendEvent(current.id, systemEvent(input.system.event, input.system.text), input.now)
+    return { conversation: conversationById(current.id), message }
+  })
+
+  const createAgentTx = db.transaction(function createAgentTx(input: NewAgent): Agent {
+    const s = statements()
+    const id = s.insertAgent.get({
+      name: input.name,
+      email: input.email,
+      passwordHash: input.passwordHash,
+      role: input.role,
+      status: INITIAL_AGENT_STATUS,
+      capacity: input.capacity,
+      createdAt: Date.now(),
+    })!
+    for (const siteId of new Set(input.siteIds)) s.insertAgentSite.run(id, siteId)
+    return toAgent(s.agentById.get(id)!)
+  })
+
+  const createApiTokenTx = db.transaction(function createApiTokenTx(input: NewApiToken): ApiToken {
+    const s = statements()
+    const row = s.insertApiToken.get(input.name, input.tokenHash, Date.now())!
+    const siteIds = [...new Set(input.siteIds)].sort((a, b) => a - b)
+    for (const siteId of siteIds) s.insertApiTokenSite.run(row.id, siteId)
+    return toApiToken(row, siteIds)
+  })
+
+  const migrateTx = db.transaction(function migrateTx(): number[] {
+    const applied: number[] = []
+    const current = userVersion(db)
+    if (current > LATEST_VERSION) {
+      throw new Error(`${path} is at schema version ${current}, newer than this build knows (${LATEST_VERSION})`)
+    }
+    for (const migration of migrations) {
+      if (migration.version <= current) continue
+      db.exec(migration.sql)
+      // user_version lives in the file header and is written inside this transaction, so a
+      // failed migration leaves both the schema and the recorded version untouched.
+      db.pragma(`user_version = ${migration.version}`)
+      applied.push(migration.version)
+    }
+    return applied
+  })
+
+  const listStatements = new Map<string, Database.Statement<[Record<string, unknown>], ConversationRow>>()
+  /** One statement per combination of filters, so each can use its index; prepared once. */
+  function conversationListStatement(where: string) {
+    let statement = listStatements.get(where)
+    if (!statement) {
+      statements() // checks the schema version first, like every other statement
+      statement = db.prepare<Record<string, unknown>, ConversationRow>(
+        `SELECT * FROM conversations WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      )
+      listStatements.set(where, statement)
+    }
+    return statement
+  }
+
+  return {
+    kind: 'sqlite',
+    path,
+
+    async migrate() {
+      return migrateTx.immediate()
+    },
+
+    async close() {
+      if (!db.open) return
+      // Lets SQLite refresh the planner statistics it found worth having during this run.
+      db.pragma('optimize')
+      db.close()
+    },
+
+    async createSite(input) {
+      try {
+        const row = statements().insertSite.get({
+          name: input.name,
+          key: input.key,
+          allowedOrigins: JSON.stringify(input.allowedOrigins),
+          widget: JSON.stringify(input.widget),
+          createdAt: Date.now(),
+        })
+        return toSite(row!)
+      } catch (error) {
+        if (isUniqueViolation(error, 'sites.key')) {
+          throw new StoreConflictError(`a site with key ${input.key} already exists`, 'key')
+        }
+        throw error
+      }
+    },
+
+    async getSite(id) {
+      return mapOptional(statements().siteById.get(id), toSite)
+    },
+
+    async getSiteByKey(key) {
+      return mapOptional(statements().siteByKey.get(key), toSite)
+    },
+
+    async listSites() {
+      return statements().allSites.all().map(toSite)
+    },
+
+    async createAgent(input) {
+      try {
+        return createAgentTx.immediate(input)
+      } catch (error) {
+        if (isUniqueViolation(error, 'agents.email')) {
+          throw new StoreConflictError(`an agent with email ${input.email} already exists`, 'email')
+        }
+        throw error
+      }
+    },
+
+    async getAgent(id) {
+      return mapOptional(statements().agentById.get(id), toAgent)
+    },
+
+    async getAgentByEmail(email) {
+      return mapOptional(statements().agentByEmail.get(email), toAgent)
+    },
+
+    async listAgentsOfSite(siteId) {
+      return statements().activeAgentsOfSite.all(siteId).map(toAgent)
+    },
+
+    async countAgents() {
+      return statements().countAgents.get()!
+    },
+
+    async setAgentStatus(agentId, status) {
+      statements().setAgentStatus.run(status, agentId)
+    },
+
+    async createSession(session) {
+      statements().insertSession.run(session.tokenHash, session.agentId, session.createdAt, session.expiresAt)
+    },
+
+    async getSession(tokenHash, now) {
+      return mapOptional(statements().liveSession.get(tokenHash, now), toSession)
+    },
+
+    async deleteSession(tokenHash) {
+      statements().deleteSession.run(tokenHash)
+    },
+
+    async createApiToken(input) {
+      return createApiTokenTx.immediate(input)
+    },
+
+    async createVisitor(siteId, tokenHash, profile, now) {
+      const row = statements().insertVisitor.get({
+        siteId,
+        tokenHash,
+        ...profileParams(profile),
+        attributes: JSON.stringify(profile.attributes ?? {}),
+        now,
+      })
+      return toVisitor(row!)
+    },
+
+    async getVisitorByToken(siteId, tokenHash) {
+      return mapOptional(statements().visitorByToken.get(tokenHash, siteId), toVisitor)
+    },
+
+    async getVisitor(id) {
+      return mapOptional(statements().visitorById.get(id), toVisitor)
+    },
+
+    async updateVisitor(id, profile, now) {
+      const row = statements().updateVisitor.get({ id, ...profileParams(profile), now })
+      return mapOptional(row, toVisitor)
+    },
+
+    async getConversation(id) {
+      return mapOptional(statements().conversationById.get(id), toConversation)
+    },
+
+    async listConversations(filter: ConversationFilter, limit: number) {
+      const where = ['site_id IN (SELECT value FROM json_each(@siteIds))']
+      const params: Record<string, unknown> = { siteIds: JSON.stringify(filter.siteIds), limit }
+      if (filter.statuses) {
+        where.push('status IN (SELECT value FROM json_each(@statuses))')
+        params.statuses = JSON.stringify(filter.statuses)
+      }
+      if (filter.visitorId !== undefined) {
+        where.push('visitor_id = @visitorId')
+        params.visitorId = filter.visitorId
+      }
+      if (filter.assigneeId !== undefined) {
+        where.push('assignee_id = @assigneeId')
+        params.assigneeId = filter.assigneeId
+      }
+      return conversationListStatement(where.join(' AND ')).all(params).map(toConversation)
+    },
+
+    async listQueued(siteIds, limit) {
+      return statements().queued.all(JSON.stringify(siteIds), limit).map(toConversation)
+    },
+
+    async countAssignedByAgent(agentIds) {
+      const rows = statements().assignedCounts.all(JSON.stringify(agentIds))
+      return new Map(rows.map((row) => [row.agent_id, row.assigned]))
+    },
+
+    async appendVisitorMessage(input) {
+      return appendVisitorMessageTx.immediate(input)
+    },
+
+    async appendAgentMessage(input) {
+      return appendAgentMessageTx.immediate(input)
+    },
+
+    async transition(input) {
+      return transitionTx.immediate(input)
+    },
+
+    async messagesAfter(conversationId, afterSeq, limit) {
+      return statements().messagesAfter.all(conversationId, afterSeq, limit).map(toMessage)
+    },
+
+    async messagesBefore(conversationId, beforeSeq, limit) {
+      return statements().messagesBefore.all(conversationId, beforeSeq, limit).map(toMessage)
+    },
+
+    async markRead(conversationId: number, role: Role, seq: number) {
+      const s = statements()
+      const statement = role === 'visitor' ? s.markVisitorRead : s.markAgentRead
+      return mapOptional(statement.get(seq, conversationId), toConversation)
+    },
+  }
+}
+
+// --- Statements -------------------------------------------------------------------------------
+
+type Statements = ReturnType<typeof prepareStatements>
+
+function prepareStatements(db: Database.Database, path: string) {
+  const version = userVersion(db)
+  if (version !== LATEST_VERSION) {
+    throw new Error(`${path} is at schema version ${version}, this build expects ${LATEST_VERSION}: call migrate() first`)
+  }
+  const agentColumns = `agents.*,
+    (SELECT json_group_array(site_id ORDER BY site_id) FROM agent_sites WHERE agent_id = agents.id) AS site_ids`
+
+  return {
+    insertSite: db.prepare<Record<string, unknown>, SiteRow>(`
+      INSERT INTO sites (name, key, allowed_origins, widget, created_at)
+      VALUES (@name, @key, @allowedOrigins, @widget, @createdAt) RETURNING *`),
+    siteById: db.prepare<[number], SiteRow>('SELECT * FROM sites WHERE id = ?'),
+    siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
+    allSites: db.prepare<[], SiteRow>('SELECT * FROM sites ORDER BY id'),
+
+    insertAgent: db.prepare<Record<string, unknown>, number>(`
+      INSERT INTO agents (name, email, password_hash, role, status, capacity, created_at)
+      VALUES (@name, @email, @passwordHash, @role, @status, @capacity, @createdAt) RETURNING id`).pluck(),
+    insertAgentSite: db.prepare<[number, number]>('INSERT INTO agent_sites (agent_id, site_id) VALUES (?, ?)'),
+    agentById: db.prepare<[number], AgentRow>(`SELECT ${agentColumns} FROM agents WHERE id = ?`),
+    // The column's NOCASE collation makes this comparison case-insensitive.
+    agentByEmail: db.prepare<[string], AgentRow>(`SELECT ${agentColumns} FROM agents WHERE email = ?`),
+    activeAgentsOfSite: db.prepare<[number], AgentRow>(`
+      SELECT ${agentColumns} FROM agents
+      JOIN agent_sites ON agent_sites.agent_id = agents.id AND agent_sites.site_id = ?
+      WHERE agents.active = 1 ORDER BY agents.id`),
+    countAgents: db.prepare<[], number>('SELECT count(*) FROM agents').pluck(),
+    setAgentStatus: db.prepare<[AgentStatus, number]>('UPDATE agents SET status = ? WHERE id = ?'),
+
+    insertSession: db.prepare<[string, number, number, number]>(
+      'INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+    liveSession: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?'),
+    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+
+    insertApiToken: db.prepare<[string, string, number], ApiTokenRow>(
+      'INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?) RETURNING *'),
+    insertApiTokenSite: db.prepare<[number, number]>('INSERT INTO api_token_sites (token_id, site_id) VALUES (?, ?)'),
+
+    insertVisitor: db.prepare<Record<string, unknown>, VisitorRow>(`
+      INSERT INTO visitors (site_id, token_hash, name, email, attributes, page_url, page_title,
+        referrer, user_agent, locale, first_seen_at, last_seen_at)
+      VALUES (@siteId, @tokenHash, @name, @email, @attributes, @pageUrl, @pageTitle,
+        @referrer, @userAgent, @locale, @now, @now)
+      RETURNING *`),
+    visitorByToken: db.prepare<[string, number], VisitorRow>(
+      'SELECT * FROM visitors WHERE token_hash = ? AND site_id = ?'),
+    visitorById: db.prepare<[number], VisitorRow>('SELECT * FROM visitors WHERE id = ?'),
+    // A NULL parameter means "not given": keep the stored value.
+    updateVisitor: db.prepare<Record<string, unknown>, VisitorRow>(`
+      UPDATE visitors SET
+        name = coalesce(@name, name),
+        email = coalesce(@email, email),
+        attributes = coalesce(@attributes, attributes),
+        page_url = coalesce(@pageUrl, page_url),
+        page_title = coalesce(@pageTitle, page_title),
+        referrer = coalesce(@referrer, referrer),
+        user_agent = coalesce(@userAgent, user_agent),
+        locale = coalesce(@locale, locale),
+        last_seen_at = @now
+      WHERE id = @id RETURNING *`),
+
+    conversationById: db.prepare<[number], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
+    latestConversationOfVisitor: db.prepare<[number, number], ConversationRow>(
+      `
+      SELECT * FROM conversations WHERE visitor_id = ? AND site_id = ?
+      ORDER BY created_at DESC, id DESC LIMIT 1`),
+    insertConversation: db.prepare<[number, number, number, number], number>(`
+      INSERT INTO conversations (site_id, visitor_id, status, created_at, updated_at)
+      VALUES (?, ?, 'queued', ?, ?) RETURNING id`).pluck(),
+    reopenConversation: db.prepare<[number]>(
+      `UPDATE conversations SET status = 'queued', assignee_id = NULL, closed_at = NULL WHERE id = ?`),
+    setStatus: db.prepare<Record<string, unknown>>(`
+      UPDATE conversations
+      SET status = @status, assignee_id = @assigneeId, closed_at = @closedAt, updated_at = @now
+      WHERE id = @id`),
+    nextSeq: db.prepare<[number, number], number>(
+      'UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq').pluck(),
+    queued: db.prepare<[string, number], ConversationRow>(`
+      SELECT * FROM conversations
+      WHERE status = 'queued' AND site_id IN (SELECT value FROM json_each(?))
+      ORDER BY created_at, id LIMIT ?`),
+    assignedCounts: db.prepare<[string], { agent_id: number; assigned: number }>(`
+      SELECT assignee_id AS agent_id, count(*) AS assigned FROM conversations
+      WHERE status = 'assigned' AND assignee_id IN (SELECT value FROM json_each(?))
+      GROUP BY assignee_id`),
+    markVisitorRead: db.prepare<[number, number], ConversationRow>(`
+      UPDATE conversations SET visitor_read_seq = max(visitor_read_seq, min(?, last_seq))
+      WHERE id = ? RETURNING *`),
+    markAgentRead: db.prepare<[number, number], ConversationRow>(`
+      UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?, last_seq))
+      WHERE id = ? RETURNING *`),
+
+    insertMessage: db.prepare<Record<string, unknown>, MessageRow>(`
+      INSERT INTO messages (conversation_id, seq, kind, author_role, author_id, author_name, text,
+        client_id, system_event, created_at)
+      VALUES (@conversationId, @seq, @kind, @authorRole, @authorId, @authorName, @text,
+        @clientId, @systemEvent, @createdAt)
+      RETURNING *`),
+    messageByClientId: db.prepare<[AuthorRole, number, string], MessageRow>(
+      'SELECT * FROM messages WHERE author_role = ? AND author_id = ? AND client_id = ?'),
+    messagesAfter: db.prepare<[number, number, number], MessageRow>(
+      'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    messagesBefore: db.prepare<[number, number, number], MessageRow>(`
+      SELECT * FROM (
+        SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+      ) ORDER BY seq`),
+  }
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return error instanceof Database.SqliteError
+    && error.code === 'SQLITE_CONSTRAINT_UNIQUE'
+    && error.message.includes(column)
+}
+
+function matchesFrom(row: ConversationRow, from: TransitionInput['from']): boolean {
+  if (!from.statuses.includes(row.status)) return false
+  return from.assigneeId === undefined || from.assigneeId === row.assignee_id
+}
+
+/** Profile fields as statement parameters; an absent field is NULL. */
+function profileParams(profile: VisitorProfile) {
+  return {
+    name: profile.name ?? null,
+    email: profile.email ?? null,
+    attributes: profile.attributes === undefined ? null : JSON.stringify(profile.attributes),
+    pageUrl: profile.pageUrl ?? null,
+    pageTitle: profile.pageTitle ?? null,
+    referrer: profile.referrer ?? null,
+    userAgent: profile.userAgent ?? null,
+    locale: profile.locale ?? null,
+  }
+}
+
+// --- Rows and records -------------------------------------------------------------------------
+
+interface NewEvent {
+  kind: MessageKind
+  authorRole: AuthorRole
+  authorId?: number
+  authorName?: string | undefined
+  text: string
+  clientId?: string
+  systemEvent?: SystemEvent
+}
+
+interface SiteRow {
+  id: number
+  name: string
+  key: string
+  allowed_origins: string
+  widget: string
+  created_at: number
+}
+
+interface AgentRow {
+  id: number
+  name: string
+  email: string
+  password_hash: string
+  role: AgentRole
+  status: AgentStatus
+  capacity: number
+  active: number
+  created_at: number
+  site_ids: string
+}
+
+interface SessionRow {
+  token_hash: string
+  agent_id: number
+  created_at: number
+  expires_at: number
+}
+
+interface ApiTokenRow {
+  id: number
+  name: string
+  token_hash: string
+  created_at: number
+  revoked_at: number | null
+}
+
+interface VisitorRow {
+  id: number
+  site_id: number
+  token_hash: string
+  name: string | null
+  email: string | null
+  attributes: string
+  page_url: string | null
+  page_title: string | null
+  referrer: string | null
+  user_agent: string | null
+  locale: string | null
+  first_seen_at: number
+  last_seen_at: number
+}
+
+interface ConversationRow {
+  id: number
+  site_id: number
+  visitor_id: number
+  status: ConversationStatus
+  assignee_id: number | null
+  last_seq: number
+  visitor_read_seq: number
+  agent_read_seq: number
+  created_at: number
+  updated_at: number
+  closed_at: number | null
+}
+
+interface MessageRow {
+  id: number
+  conversation_id: number
+  seq: number
+  kind: MessageKind
+  author_role: AuthorRole
+  author_id: number | null
+  author_name: string | null
+  text: string
+  client_id: string | null
+  system_event: SystemEvent | null
+  created_at: number
+}
+
+function mapOptional<Row, Record>(row: Row | undefined, map: (row: Row) => Record): Record | undefined {
+  return row === undefined ? undefined : map(row)
+}
+
+/** Copies the non-NULL values onto the record, so an optional field is absent rather than null. */
+function withPresent<T extends object>(record: T, values: { [K in keyof T]?: T[K] | null }): T {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== null && value !== undefined) (record as Record<string, unknown>)[key] = value
+  }
+  return record
+}
+
+function toSite(row: SiteRow): Site {
+  return {
+    id: row.id,
+    name: row.name,
+    key: row.key,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    widget: JSON.parse(row.widget) as WidgetSettings,
+    createdAt: row.created_at,
+  }
+}
+
+function toAgent(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    passwordHash: row.password_hash,
+    role: row.role,
+    status: row.status,
+    capacity: row.capacity,
+    siteIds: JSON.parse(row.site_ids) as number[],
+    active: row.active === 1,
+    createdAt: row.created_at,
+  }
+}
+
+function toSession(row: SessionRow): Session {
+  return { tokenHash: row.token_hash, agentId: row.agent_id, createdAt: row.created_at, expiresAt: row.expires_at }
+}
+
+function toApiToken(row: ApiTokenRow, siteIds: number[]): ApiToken {
+  return withPresent<ApiToken>(
+    { id: row.id, name: row.name, tokenHash: row.token_hash, siteIds, createdAt: row.created_at },
+    { revokedAt: row.revoked_at },
+  )
+}
+
+function toVisitor(row: VisitorRow): Visitor {
+  return withPresent<Visitor>({
+    id: row.id,
+    siteId: row.site_id,
+    attributes: JSON.parse(row.attributes) as Visitor['attributes'],
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+  }, {
+    name: row.name,
+    email: row.email,
+    pageUrl: row.page_url,
+    pageTitle: row.page_title,
+    referrer: row.referrer,
+    userAgent: row.user_agent,
+    locale: row.locale,
+  })
+}
+
+function toConversation(row: ConversationRow): Conversation {
+  return withPresent<Conversation>({
+    id: row.id,
+    siteId: row.site_id,
+    visitorId: row.visitor_id,
+    status: row.status,
+    lastSeq: row.last_seq,
+    visitorReadSeq: row.visitor_read_seq,
+    agentReadSeq: row.agent_read_seq,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }, { assigneeId: row.assignee_id, closedAt: row.closed_at })
+}
+
+function toMessage(row: MessageRow): Message {
+  return withPresent<Message>({
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    kind: row.kind,
+    authorRole: row.author_role,
+    text: row.text,
+    createdAt: row.created_at,
+  }, {
+    authorId: row.author_id,
+    authorName: row.author_name,
+    clientId: row.client_id,
+    systemEvent: row.system_event,
+  })
+}

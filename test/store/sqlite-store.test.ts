@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openSqliteStore } from '../../server/store/index.js'
+import type { SqliteStore } from '../../server/store/index.js'
+import { migrations } from '../../server/store/sqlite/migrations.js'
+import { describeStoreCases } from './store.cases.js'
+
+const T0 = Date.UTC(2025, 0, 1)
+const widget = { color: '#0a7cff', greeting: 'Hi!', position: 'right' } as const
+
+let caseDir = ''
+describeStoreCases(
+  'SqliteStore',
+  async () => {
+    caseDir = await mkdtemp(join(tmpdir(), 'parley-store-'))
+    return openSqliteStore({ path: join(caseDir, 'parley.db') })
+  },
+  () => rm(caseDir, { recursive: true, force: true }),
+)
+
+describe('SqliteStore on its file', () => {
+  let dir: string
+  let path: string
+  const opened: SqliteStore[] = []
+
+  function open(options: { synchronous?: 'full' | 'normal' } = {}): SqliteStore {
+    const store = openSqliteStore({ path, ...options })
+    opened.push(store)
+    return store
+  }
+
+  /** A second connection, as another process would see the file. */
+  function inspect<T>(read: (db: Database.Database) => T): T {
+    const db = new Database(path, { readonly: true })
+    try {
+      return read(db)
+    } finally {
+      db.close()
+    }
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-sqlite-'))
+    path = join(dir, 'data', 'parley.db')
+  })
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('creates the directory of its file', async () => {
+    await open().migrate()
+
+    expect(existsSync(path)).toBe(true)
+  })
+
+  it('runs in WAL mode', async () => {
+    await open().migrate()
+
+    expect(inspect((db) => db.pragma('journal_mode', { simple: true }))).toBe('wal')
+  })
+
+  it('enforces foreign keys, undoing the whole write that broke one', async () => {
+    const store = open()
+    await store.migrate()
+
+    await expect(store.createAgent({
+      name: 'Ann', email: 'ann@example.com', passwordHash: 'hash', role: 'agent', capacity: 3, siteIds: [404],
+    })).rejects.toThrow(/FOREIGN KEY/)
+    expect(await store.countAgents()).toBe(0)
+  })
+
+  it('will not open a conversation for a visitor of another site', async () => {
+    const store = open()
+    await store.migrate()
+    const acme = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const globex = await store.createSite({ name: 'Globex', key: 'globex', allowedOrigins: ['*'], widget })
+    const visitor = await store.createVisitor(acme.id, 'visitor-token', {}, T0)
+
+    await expect(store.appendVisitorMessage({
+      siteId: globex.id, visitorId: visitor.id, clientId: 'c1', text: 'Hi', reopenWindowMs: 0, now: T0,
+    })).rejects.toThrow(/FOREIGN KEY/)
+  })
+
+  it('records applied migrations in user_version, and a second migrate applies nothing', async () => {
+    const store = open()
+    const latest = migrations.at(-1)!.version
+
+    expect(await store.migrate()).toEqual(migrations.map((migration) => migration.version))
+    expect(await store.migrate()).toEqual([])
+    expect(inspect((db) => db.pragma('user_version', { simple: true }))).toBe(latest)
+  })
+
+  it('lists its migrations in ascending, unique versions', () => {
+    const versions = migrations.map((migration) => migration.version)
+
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b))
+  })
+
+  it('refuses to work on a database that has not been migrated', async () => {
+    await expect(open().listSites()).rejects.toThrow(/migrate/)
+  })
+
+  it('refuses a database written by a newer version of Parley', async () => {
+    await open().migrate()
+    const newer = new Database(path)
+    newer.pragma('user_version = 9999')
+    newer.close()
+
+    await expect(open().migrate()).rejects.toThrow(/newer/)
+  })
+
+  it('keeps its data across close and reopen', async () => {
+    const first = open({ synchronous: 'normal' })
+    await first.migrate()
+    const site = await first.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const visitor = await first.createVisitor(site.id, 'visitor-token', {}, T0)
+    const { message } = await first.appendVisitorMessage({
+      siteId: site.id, visitorId: visitor.id, clientId: 'c1', text: 'Still there?', reopenWindowMs: 0, now: T0,
+    })
+    await first.close()
+
+    const second = open()
+    expect(await second.migrate()).toEqual([])
+    expect(await second.getSiteByKey('acme')).toEqual(site)
+    expect(await second.messagesAfter(message.conversationId, 0, 10)).toEqual([message])
+  })
+})

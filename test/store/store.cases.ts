@@ -1,0 +1,574 @@
+/**
+ * What every Store must do, whatever it is built on. Each implementation's test file calls
+ * `describeStoreCases` with a way to open a fresh, empty store of its kind.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { StoreConflictError } from '../../server/store/index.js'
+import type { Agent, NewAgent, NewSite, Site, Store, Visitor, VisitorMessageInput } from '../../server/store/index.js'
+
+const T0 = Date.UTC(2025, 0, 1)
+const MINUTE = 60_000
+const REOPEN_WINDOW = 30 * MINUTE
+
+function newSite(key: string): NewSite {
+  return {
+    name: `Site ${key}`,
+    key,
+    allowedOrigins: [`https://${key}.example`],
+    widget: { color: '#0a7cff', greeting: 'Hi! How can we help?', position: 'right' },
+  }
+}
+
+function newAgent(email: string, siteIds: number[]): NewAgent {
+  return { name: email.split('@')[0]!, email, passwordHash: 'hash', role: 'agent', capacity: 3, siteIds }
+}
+
+/**
+ * @param open a fresh, empty store; the suite migrates it, and closes it after each case.
+ * @param cleanup runs after each case's store is closed (remove its file, drop its schema).
+ */
+export function describeStoreCases(
+  name: string,
+  open: () => Promise<Store>,
+  cleanup?: () => Promise<void> | void,
+): void {
+  describe(name, () => {
+    let store: Store
+
+    beforeEach(async () => {
+      store = await open()
+      await store.migrate()
+    })
+
+    afterEach(async () => {
+      await store.close()
+      await cleanup?.()
+    })
+
+    /** One site with a visitor, for the many cases that need nothing more. */
+    async function siteWithVisitor(): Promise<{ site: Site; visitor: Visitor }> {
+      const site = await store.createSite(newSite('acme'))
+      const visitor = await store.createVisitor(site.id, 'visitor-token', {}, T0)
+      return { site, visitor }
+    }
+
+    function visitorSays(visitor: Visitor, clientId: string, now: number, text = `text of ${clientId}`) {
+      const input: VisitorMessageInput = {
+        siteId: visitor.siteId, visitorId: visitor.id, clientId, text, reopenWindowMs: REOPEN_WINDOW, now,
+      }
+      return store.appendVisitorMessage(input)
+    }
+
+    function claim(conversationId: number, agent: Agent, now: number) {
+      return store.transition({
+        conversationId,
+        from: { statuses: ['queued'] },
+        to: { status: 'assigned', assigneeId: agent.id },
+        system: { event: 'joined', text: `${agent.name} joined` },
+        now,
+      })
+    }
+
+    function close(conversationId: number, now: number) {
+      return store.transition({
+        conversationId,
+        from: { statuses: ['queued', 'assigned'] },
+        to: { status: 'closed', assigneeId: null },
+        now,
+      })
+    }
+
+    describe('sites', () => {
+      it('finds a created site by id, by key and in the list', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+
+        expect(acme).toMatchObject({ ...newSite('acme'), id: expect.any(Number), createdAt: expect.any(Number) })
+        expect(await store.getSite(acme.id)).toEqual(acme)
+        expect(await store.getSiteByKey('globex')).toEqual(globex)
+        expect(await store.listSites()).toEqual([acme, globex])
+      })
+
+      it('finds nothing for an unknown id or key', async () => {
+        expect(await store.getSite(12345)).toBeUndefined()
+        expect(await store.getSiteByKey('nope')).toBeUndefined()
+      })
+
+      it('refuses a second site with the same key, naming the field', async () => {
+        await store.createSite(newSite('acme'))
+        const second = store.createSite({ ...newSite('acme'), name: 'Another Acme' })
+
+        await expect(second).rejects.toBeInstanceOf(StoreConflictError)
+        await expect(second).rejects.toMatchObject({ field: 'key' })
+        expect(await store.listSites()).toHaveLength(1)
+      })
+    })
+
+    describe('agents', () => {
+      it('creates an active agent serving the given sites', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const ann = await store.createAgent(newAgent('ann@example.com', [globex.id, acme.id]))
+
+        expect(ann).toMatchObject({
+          name: 'ann', email: 'ann@example.com', role: 'agent', capacity: 3, active: true, status: 'offline',
+        })
+        expect([...ann.siteIds].sort()).toEqual([acme.id, globex.id].sort())
+        expect(await store.getAgent(ann.id)).toEqual(ann)
+        expect(await store.countAgents()).toBe(1)
+      })
+
+      it('finds an agent by email whatever its case, keeping the case it was given', async () => {
+        const ann = await store.createAgent(newAgent('Ann@Example.com', []))
+
+        expect(await store.getAgentByEmail('ann@example.COM')).toEqual(ann)
+        expect(ann.email).toBe('Ann@Example.com')
+      })
+
+      it('refuses a second agent whose email differs only in case, naming the field', async () => {
+        await store.createAgent(newAgent('ann@example.com', []))
+        const second = store.createAgent(newAgent('ANN@example.com', []))
+
+        await expect(second).rejects.toBeInstanceOf(StoreConflictError)
+        await expect(second).rejects.toMatchObject({ field: 'email' })
+        expect(await store.countAgents()).toBe(1)
+      })
+
+      it('lists the agents serving a site, and only those', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const ann = await store.createAgent(newAgent('ann@example.com', [acme.id]))
+        const bob = await store.createAgent(newAgent('bob@example.com', [acme.id, globex.id]))
+        await store.createAgent(newAgent('cat@example.com', [globex.id]))
+
+        const serving = await store.listAgentsOfSite(acme.id)
+        expect(serving.map((agent) => agent.id).sort()).toEqual([ann.id, bob.id].sort())
+      })
+
+      it('keeps the status an agent chose', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        await store.setAgentStatus(ann.id, 'away')
+
+        expect((await store.getAgent(ann.id))?.status).toBe('away')
+      })
+    })
+
+    describe('sessions and API tokens', () => {
+      it('finds a session until the moment it expires', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const session = { tokenHash: 'session-hash', agentId: ann.id, createdAt: T0, expiresAt: T0 + MINUTE }
+        await store.createSession(session)
+
+        expect(await store.getSession('session-hash', T0 + MINUTE - 1)).toEqual(session)
+        expect(await store.getSession('session-hash', T0 + MINUTE)).toBeUndefined()
+      })
+
+      it('forgets a deleted session', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        await store.createSession({ tokenHash: 'session-hash', agentId: ann.id, createdAt: T0, expiresAt: T0 + MINUTE })
+        await store.deleteSession('session-hash')
+
+        expect(await store.getSession('session-hash', T0)).toBeUndefined()
+      })
+
+      it('creates an API token limited to its sites', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const token = await store.createApiToken({ name: 'export', tokenHash: 'api-hash', siteIds: [acme.id] })
+
+        expect(token).toMatchObject({ name: 'export', tokenHash: 'api-hash', siteIds: [acme.id] })
+        expect(token).not.toHaveProperty('revokedAt')
+      })
+    })
+
+    describe('visitors', () => {
+      it('finds a visitor by token only on the site the token belongs to', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const visitor = await store.createVisitor(acme.id, 'visitor-token', { name: 'Vera' }, T0)
+
+        expect(await store.getVisitorByToken(acme.id, 'visitor-token')).toEqual(visitor)
+        expect(await store.getVisitorByToken(globex.id, 'visitor-token')).toBeUndefined()
+      })
+
+      it('starts with no attributes and leaves unknown profile fields absent', async () => {
+        const { visitor } = await siteWithVisitor()
+
+        expect(visitor).toMatchObject({ attributes: {}, firstSeenAt: T0, lastSeenAt: T0 })
+        expect(visitor).not.toHaveProperty('name')
+        expect(visitor).not.toHaveProperty('email')
+      })
+
+      it('leaves the profile fields it was not given untouched', async () => {
+        const { site } = await siteWithVisitor()
+        const vera = await store.createVisitor(site.id, 'vera-token', {
+          name: 'Vera', email: 'vera@example.com', attributes: { plan: 'pro', seats: 3 },
+          pageUrl: 'https://acme.example/', pageTitle: 'Acme', referrer: 'https://search.example/',
+          userAgent: 'Firefox', locale: 'de-AT',
+        }, T0)
+
+        const updated = await store.updateVisitor(vera.id, { pageUrl: 'https://acme.example/cart' }, T0 + MINUTE)
+
+        expect(updated).toEqual({ ...vera, pageUrl: 'https://acme.example/cart', lastSeenAt: T0 + MINUTE })
+        expect(await store.getVisitor(vera.id)).toEqual(updated)
+      })
+
+      it('sets the profile fields it was given, replacing the attributes as a whole', async () => {
+        const { site } = await siteWithVisitor()
+        const vera = await store.createVisitor(site.id, 'vera-token', { attributes: { plan: 'free', seats: 1 } }, T0)
+        const profile = {
+          name: 'Vera', email: 'vera@example.com', attributes: { plan: 'pro' },
+          pageUrl: 'https://acme.example/', pageTitle: 'Acme', referrer: 'https://search.example/',
+          userAgent: 'Firefox', locale: 'de-AT',
+        }
+
+        const updated = await store.updateVisitor(vera.id, profile, T0 + MINUTE)
+
+        expect(updated).toEqual({ ...vera, ...profile, firstSeenAt: T0, lastSeenAt: T0 + MINUTE })
+      })
+
+      it('updates no one when the visitor is unknown', async () => {
+        expect(await store.updateVisitor(12345, { name: 'Nobody' }, T0)).toBeUndefined()
+      })
+    })
+
+    describe('visitor messages', () => {
+      it('opens a queued conversation with the first message at seq 1', async () => {
+        const { site, visitor } = await siteWithVisitor()
+        const result = await visitorSays(visitor, 'c1', T0, 'Hello?')
+
+        expect(result).toMatchObject({ duplicate: false, change: 'opened' })
+        expect(result.message).toMatchObject({
+          conversationId: result.conversation.id, seq: 1, kind: 'message', authorRole: 'visitor',
+          authorId: visitor.id, text: 'Hello?', clientId: 'c1', createdAt: T0,
+        })
+        expect(result.conversation).toMatchObject({
+          siteId: site.id, visitorId: visitor.id, status: 'queued', lastSeq: 1, createdAt: T0, updatedAt: T0,
+        })
+        expect(result.conversation).not.toHaveProperty('assigneeId')
+        expect(result.events).toEqual([result.message])
+      })
+
+      it('appends later messages to the open conversation', async () => {
+        const { visitor } = await siteWithVisitor()
+        const first = await visitorSays(visitor, 'c1', T0)
+        const second = await visitorSays(visitor, 'c2', T0 + 1)
+
+        expect(second.change).toBe('none')
+        expect(second.message).toMatchObject({ conversationId: first.conversation.id, seq: 2 })
+        expect(second.conversation).toMatchObject({ lastSeq: 2, updatedAt: T0 + 1 })
+      })
+
+      it('answers a resent client id with the stored original and writes nothing', async () => {
+        const { visitor } = await siteWithVisitor()
+        const original = await visitorSays(visitor, 'c1', T0, 'Hello?')
+        const resent = await visitorSays(visitor, 'c1', T0 + 5000, 'Hello? (retry)')
+
+        expect(resent).toMatchObject({ duplicate: true, change: 'none', events: [] })
+        expect(resent.message).toEqual(original.message)
+        expect(resent.conversation.lastSeq).toBe(1)
+        expect(await store.messagesAfter(original.conversation.id, 0, 10)).toEqual([original.message])
+      })
+
+      it('treats the same client id from an agent or another visitor as a different message', async () => {
+        // In a fresh store the first agent and the first visitor usually share id 1: the
+        // author's role must be part of the idempotency key.
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { site, visitor } = await siteWithVisitor()
+        const other = await store.createVisitor(site.id, 'other-token', {}, T0)
+
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        const reply = await store.appendAgentMessage({
+          conversationId: conversation.id, agentId: ann.id, agentName: 'Ann', clientId: 'c1', text: 'Hi', now: T0 + 1,
+        })
+        const otherVisitor = await visitorSays(other, 'c1', T0 + 2)
+
+        expect(reply).toMatchObject({ duplicate: false, message: { seq: 2, authorRole: 'agent' } })
+        expect(otherVisitor).toMatchObject({ duplicate: false, change: 'opened' })
+      })
+
+      it('reopens a conversation closed within the window, with a system event before the message', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        await claim(conversation.id, ann, T0 + 1) // seq 2
+        await store.transition({
+          conversationId: conversation.id,
+          from: { statuses: ['assigned'] },
+          to: { status: 'closed', assigneeId: ann.id },
+          now: T0 + MINUTE,
+        })
+
+        const back = await visitorSays(visitor, 'c2', T0 + MINUTE + REOPEN_WINDOW - 1, 'One more thing')
+
+        expect(back.change).toBe('reopened')
+        expect(back.conversation).toMatchObject({ id: conversation.id, status: 'queued', lastSeq: 4 })
+        expect(back.conversation).not.toHaveProperty('assigneeId')
+        expect(back.conversation).not.toHaveProperty('closedAt')
+        expect(back.events).toHaveLength(2)
+        expect(back.events[0]).toMatchObject({
+          seq: 3, kind: 'system', authorRole: 'system', systemEvent: 'reopened', text: 'Conversation reopened',
+        })
+        expect(back.events[0]).not.toHaveProperty('authorId')
+        expect(back.events[1]).toEqual(back.message)
+        expect(back.message).toMatchObject({ seq: 4, text: 'One more thing' })
+      })
+
+      it('still reopens at the very edge of the window', async () => {
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        await close(conversation.id, T0 + MINUTE)
+
+        const back = await visitorSays(visitor, 'c2', T0 + MINUTE + REOPEN_WINDOW)
+
+        expect(back).toMatchObject({ change: 'reopened', conversation: { id: conversation.id } })
+      })
+
+      it('opens a new conversation once the last one has been closed longer than the window', async () => {
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        await close(conversation.id, T0 + MINUTE)
+
+        const later = await visitorSays(visitor, 'c2', T0 + MINUTE + REOPEN_WINDOW + 1)
+
+        expect(later.change).toBe('opened')
+        expect(later.conversation.id).not.toBe(conversation.id)
+        expect(later.message.seq).toBe(1)
+        expect(later.events).toEqual([later.message])
+        expect((await store.getConversation(conversation.id))?.status).toBe('closed')
+      })
+    })
+
+    describe('agent messages', () => {
+      it('appends with the next seq and the name the agent had when writing', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+
+        const reply = await store.appendAgentMessage({
+          conversationId: conversation.id, agentId: ann.id, agentName: 'Ann from Acme', clientId: 'a1', text: 'Hi!', now: T0 + 1,
+        })
+
+        expect(reply.duplicate).toBe(false)
+        expect(reply.message).toMatchObject({
+          seq: 2, kind: 'message', authorRole: 'agent', authorId: ann.id, authorName: 'Ann from Acme', text: 'Hi!',
+        })
+        expect(reply.conversation).toMatchObject({ lastSeq: 2, updatedAt: T0 + 1 })
+      })
+
+      it('answers a resent client id with the stored original and writes nothing', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        const input = { conversationId: conversation.id, agentId: ann.id, agentName: 'Ann', clientId: 'a1', text: 'Hi!', now: T0 + 1 }
+
+        const original = await store.appendAgentMessage(input)
+        const resent = await store.appendAgentMessage({ ...input, now: T0 + 2 })
+
+        expect(resent).toEqual({ ...original, duplicate: true })
+        expect((await store.getConversation(conversation.id))?.lastSeq).toBe(2)
+      })
+
+      it('fails for a conversation that does not exist', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const reply = store.appendAgentMessage({
+          conversationId: 12345, agentId: ann.id, agentName: 'Ann', clientId: 'a1', text: 'Hi!', now: T0,
+        })
+
+        await expect(reply).rejects.toThrow()
+      })
+    })
+
+    describe('transitions', () => {
+      it('lets exactly one of two simultaneous claims of a queued conversation win', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const bob = await store.createAgent(newAgent('bob@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+
+        const results = await Promise.all([claim(conversation.id, ann, T0 + 1), claim(conversation.id, bob, T0 + 1)])
+
+        const winners = results.filter((result) => result !== undefined)
+        expect(winners).toHaveLength(1)
+        const stored = await store.getConversation(conversation.id)
+        expect(stored).toMatchObject({ status: 'assigned', assigneeId: winners[0]!.conversation.assigneeId, lastSeq: 2 })
+      })
+
+      it('records the system event in the same step, with the next seq', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+
+        const claimed = await claim(conversation.id, ann, T0 + 1)
+
+        expect(claimed?.conversation).toMatchObject({ status: 'assigned', assigneeId: ann.id, lastSeq: 2, updatedAt: T0 + 1 })
+        expect(claimed?.message).toMatchObject({
+          seq: 2, kind: 'system', authorRole: 'system', systemEvent: 'joined', text: 'ann joined', createdAt: T0 + 1,
+        })
+      })
+
+      it('transfers only while the expected agent holds the conversation', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const bob = await store.createAgent(newAgent('bob@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        await claim(conversation.id, ann, T0 + 1)
+        const transfer = (fromAgentId: number | null) => store.transition({
+          conversationId: conversation.id,
+          from: { statuses: ['assigned'], assigneeId: fromAgentId },
+          to: { status: 'assigned', assigneeId: bob.id },
+          system: { event: 'transferred', text: 'Transferred to bob' },
+          now: T0 + 2,
+        })
+
+        expect(await transfer(bob.id)).toBeUndefined()
+        expect(await transfer(null)).toBeUndefined()
+        expect(await store.getConversation(conversation.id)).toMatchObject({ assigneeId: ann.id, lastSeq: 2 })
+
+        const moved = await transfer(ann.id)
+        expect(moved?.conversation).toMatchObject({ assigneeId: bob.id, lastSeq: 3 })
+        expect(moved?.message).toMatchObject({ seq: 3, systemEvent: 'transferred' })
+      })
+
+      it('records when a conversation closed, and forgets it when it opens again', async () => {
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+
+        const closed = await close(conversation.id, T0 + MINUTE)
+        expect(closed?.conversation).toMatchObject({ status: 'closed', closedAt: T0 + MINUTE })
+        expect(closed).not.toHaveProperty('message')
+
+        const requeued = await store.transition({
+          conversationId: conversation.id,
+          from: { statuses: ['closed'] },
+          to: { status: 'queued', assigneeId: null },
+          now: T0 + 2 * MINUTE,
+        })
+        expect(requeued?.conversation.status).toBe('queued')
+        expect(requeued?.conversation).not.toHaveProperty('closedAt')
+      })
+
+      it('changes nothing for a missing conversation', async () => {
+        expect(await close(12345, T0)).toBeUndefined()
+      })
+    })
+
+    describe('history', () => {
+      async function conversationOfFiveMessages(): Promise<number> {
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        for (let i = 2; i <= 5; i++) await visitorSays(visitor, `c${i}`, T0 + i)
+        return conversation.id
+      }
+      const seqs = (messages: { seq: number }[]) => messages.map((message) => message.seq)
+
+      it('gives the events after a seq, ascending, up to the limit', async () => {
+        const id = await conversationOfFiveMessages()
+
+        expect(seqs(await store.messagesAfter(id, 0, 100))).toEqual([1, 2, 3, 4, 5])
+        expect(seqs(await store.messagesAfter(id, 2, 2))).toEqual([3, 4])
+        expect(await store.messagesAfter(id, 5, 10)).toEqual([])
+      })
+
+      it('gives the events just below a seq, ascending, up to the limit', async () => {
+        const id = await conversationOfFiveMessages()
+
+        expect(seqs(await store.messagesBefore(id, 5, 2))).toEqual([3, 4])
+        expect(seqs(await store.messagesBefore(id, 3, 10))).toEqual([1, 2])
+        expect(await store.messagesBefore(id, 1, 10)).toEqual([])
+      })
+    })
+
+    describe('read marks', () => {
+      it('raises a side’s mark, never lowers it, and never past the last seq', async () => {
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        await visitorSays(visitor, 'c2', T0 + 1)
+        await visitorSays(visitor, 'c3', T0 + 2)
+
+        expect(await store.markRead(conversation.id, 'agent', 2)).toMatchObject({ agentReadSeq: 2, visitorReadSeq: 0 })
+        expect(await store.markRead(conversation.id, 'agent', 1)).toMatchObject({ agentReadSeq: 2 })
+        expect(await store.markRead(conversation.id, 'agent', 99)).toMatchObject({ agentReadSeq: 3 })
+        expect(await store.markRead(conversation.id, 'visitor', 1)).toMatchObject({ agentReadSeq: 3, visitorReadSeq: 1 })
+      })
+
+      it('marks nothing for a missing conversation', async () => {
+        expect(await store.markRead(12345, 'visitor', 1)).toBeUndefined()
+      })
+    })
+
+    describe('queues and lists', () => {
+      /**
+       * Site acme: visitors v1..v3 open conversations at T0+1..3, then v4 on globex at T0+4.
+       * Ann holds v2's conversation; v3's is closed.
+       */
+      async function fourConversations() {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const ann = await store.createAgent(newAgent('ann@example.com', [acme.id]))
+        const visitors = [
+          await store.createVisitor(acme.id, 't1', {}, T0),
+          await store.createVisitor(acme.id, 't2', {}, T0),
+          await store.createVisitor(acme.id, 't3', {}, T0),
+          await store.createVisitor(globex.id, 't4', {}, T0),
+        ]
+        const ids: number[] = []
+        for (const [i, visitor] of visitors.entries()) {
+          ids.push((await visitorSays(visitor, 'c1', T0 + i + 1)).conversation.id)
+        }
+        await claim(ids[1]!, ann, T0 + 10)
+        await close(ids[2]!, T0 + 11)
+        return { acme, globex, ann, visitors, ids }
+      }
+      const idsOf = (conversations: { id: number }[]) => conversations.map((conversation) => conversation.id)
+
+      it('lists conversations of the given sites, newest first, up to the limit', async () => {
+        const { acme, globex, ids } = await fourConversations()
+
+        expect(idsOf(await store.listConversations({ siteIds: [acme.id] }, 10))).toEqual([ids[2], ids[1], ids[0]])
+        expect(idsOf(await store.listConversations({ siteIds: [acme.id, globex.id] }, 2))).toEqual([ids[3], ids[2]])
+        expect(await store.listConversations({ siteIds: [] }, 10)).toEqual([])
+      })
+
+      it('filters the list by status, visitor and assignee', async () => {
+        const { acme, ann, visitors, ids } = await fourConversations()
+        const list = async (filter: object) => idsOf(await store.listConversations({ siteIds: [acme.id], ...filter }, 10))
+
+        expect(await list({ statuses: ['queued', 'assigned'] })).toEqual([ids[1], ids[0]])
+        expect(await list({ statuses: ['closed'] })).toEqual([ids[2]])
+        expect(await list({ visitorId: visitors[1]!.id })).toEqual([ids[1]])
+        expect(await list({ assigneeId: ann.id })).toEqual([ids[1]])
+        expect(await list({ visitorId: visitors[3]!.id })).toEqual([]) // a globex visitor
+      })
+
+      it('lists the queue of the given sites oldest first, up to the limit', async () => {
+        const { acme, globex, ids } = await fourConversations()
+        const late = await store.createVisitor(acme.id, 't5', {}, T0)
+        const early = await store.createVisitor(acme.id, 't6', {}, T0)
+        const lateId = (await visitorSays(late, 'c1', T0 + 30)).conversation.id
+        const earlyId = (await visitorSays(early, 'c1', T0 + 20)).conversation.id
+
+        expect(idsOf(await store.listQueued([acme.id], 10))).toEqual([ids[0], earlyId, lateId])
+        expect(idsOf(await store.listQueued([acme.id, globex.id], 2))).toEqual([ids[0], ids[3]])
+      })
+
+      it('counts the open conversations each agent holds, leaving out agents with none', async () => {
+        const { acme, ann, ids } = await fourConversations()
+        const bob = await store.createAgent(newAgent('bob@example.com', [acme.id]))
+        const cat = await store.createAgent(newAgent('cat@example.com', [acme.id]))
+        await claim(ids[0]!, ann, T0 + 20)
+        await claim(ids[3]!, cat, T0 + 21)
+        // A conversation Ann closed while keeping her as assignee is no longer hers to handle.
+        const extra = await store.createVisitor(acme.id, 't5', {}, T0)
+        const extraId = (await visitorSays(extra, 'c1', T0 + 22)).conversation.id
+        await claim(extraId, ann, T0 + 23)
+        await store.transition({
+          conversationId: extraId, from: { statuses: ['assigned'] }, to: { status: 'closed', assigneeId: ann.id }, now: T0 + 24,
+        })
+
+        const counts = await store.countAssignedByAgent([ann.id, bob.id])
+
+        expect([...counts]).toEqual([[ann.id, 2]])
+      })
+    })
+  })
+}
