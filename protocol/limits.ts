@@ -13,7 +13,7 @@ export const MAX_CLIENT_ID_LENGTH = 64
 /** How often the server pings; a client that hears nothing for twice this long reconnects. */
 export const HEARTBEAT_INTERVAL_MS = 25_000
 /** Most events returned by one `history` request. */
-export const MAX_HISTORY_PAGE = 200
+export const MAX_HISTORY_PAGE = 100
 /** Clients should send `typing: true` at most this often while the user keeps typing. */
 export const TYPING_THROTTLE_MS = 2_000
 

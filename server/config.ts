@@ -16,6 +16,7 @@ export interface Config {
   databaseUrl: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   heartbeatMs: number
+  pollWaitMs: number
   agentGraceMs: number
   reopenWindowMs: number
   sessionTtlMs: number
@@ -38,13 +39,17 @@ interface Setting {
 const integer = (min: number, max: number) =>
   v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`))
 
+/** Node turns longer timers into 1 ms ones (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** A duration such as `25s`, `15m`, `24h` or a number of milliseconds. */
-const duration = (minMs: number) =>
+const duration = (minMs: number, maxMs = MAX_TIMER_MS) =>
   v.pipe(
     v.string(),
     v.transform((text) => (/^\d+$/.test(text) ? Number(text) : (ms as (s: string) => number | undefined)(text))),
     v.number('must be a duration such as 30s, 15m or 24h'),
     v.check((n) => Number.isFinite(n) && n >= minMs, `must be at least ${minMs} ms`),
+    v.check((n) => n <= maxMs, `must be at most ${ms(maxMs, { long: true })}`),
   )
 
 const url = (protocols: string[]) =>
@@ -83,15 +88,16 @@ export const settings: Record<keyof Config, Setting> = {
     schema: v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   },
   heartbeatMs: { env: 'PARLEY_HEARTBEAT_INTERVAL', describe: 'How often connections are pinged; a silent one is dropped after two intervals', default: () => String(HEARTBEAT_INTERVAL_MS), schema: duration(1000) },
+  pollWaitMs: { env: 'PARLEY_POLL_WAIT', describe: 'How long a long-polling request is held open when nothing is waiting', default: () => '25s', schema: duration(100, 120_000) },
   agentGraceMs: { env: 'PARLEY_AGENT_GRACE', describe: 'How long an agent with no connection stays online before their chats go back to the queue', default: () => '15s', schema: duration(0) },
   reopenWindowMs: { env: 'PARLEY_REOPEN_WINDOW', describe: 'A visitor writing within this time after a close reopens the conversation; later, a new one starts', default: () => '24h', schema: duration(0) },
-  sessionTtlMs: { env: 'PARLEY_SESSION_TTL', describe: 'How long an agent stays signed in', default: () => '14d', schema: duration(60_000) },
+  sessionTtlMs: { env: 'PARLEY_SESSION_TTL', describe: 'How long an agent stays signed in', default: () => '14d', schema: duration(60_000, 365 * 24 * 3600 * 1000) },
   maxTextLength: { env: 'PARLEY_MAX_MESSAGE_LENGTH', describe: 'Longest message, in characters', default: () => String(MAX_TEXT_LENGTH), schema: integer(1, 100_000) },
   maxFrameBytes: { env: 'PARLEY_MAX_FRAME_BYTES', describe: 'Largest frame a client may send, in bytes', default: () => String(MAX_FRAME_BYTES), schema: integer(1024, 16 * 1024 * 1024) },
   rateBurst: { env: 'PARLEY_RATE_BURST', describe: 'Frames a connection may send in a burst', default: () => '20', schema: integer(1, 100_000) },
   ratePerSecond: { env: 'PARLEY_RATE_PER_SECOND', describe: 'Frames per second a connection may keep sending', default: () => '5', schema: integer(1, 100_000) },
   loginAttempts: { env: 'PARLEY_LOGIN_ATTEMPTS', describe: 'Failed sign-ins per email and address allowed in 15 minutes', default: () => '5', schema: integer(1, 1000) },
-  sendBufferBytes: { env: 'PARLEY_SEND_BUFFER_BYTES', describe: 'Unsent bytes a connection may hold before it is cut (it reconnects and replays)', default: () => String(1024 * 1024), schema: integer(1024, 1024 * 1024 * 1024) },
+  sendBufferBytes: { env: 'PARLEY_SEND_BUFFER_BYTES', describe: 'Unsent bytes a connection may hold before it is cut (it reconnects and replays)', default: () => String(4 * 1024 * 1024), schema: integer(1024, 1024 * 1024 * 1024) },
   sqliteSynchronous: { env: 'PARLEY_SQLITE_SYNCHRONOUS', describe: 'full: commits survive power loss; normal: they survive a process crash', default: () => 'full', schema: v.picklist(['full', 'normal']) },
 }
 

@@ -3,6 +3,8 @@
  * place that opens ports; everything it builds receives what it needs as arguments.
  */
 import { serve, type ServerType } from '@hono/node-server'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { getCookie } from 'hono/cookie'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,13 +15,15 @@ import { openChatSession } from './chat/chat-session.js'
 import type { Config } from './config.js'
 import { createApp } from './http/app.js'
 import { clientAddress } from './http/client-address.js'
-import { siteOriginGuard, type SiteVariables } from './http/origin-guard.js'
+import { apiError } from './http/errors.js'
+import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-guard.js'
 import type { Logger } from './ops/logger.js'
 import { createMetrics } from './ops/metrics.js'
 import { createConnectionRegistry } from './realtime/connections.js'
 import { createLocalBus } from './realtime/local-bus.js'
 import type { Store } from './store/store.js'
-import { CloseCode, type ConnectionInfo } from './transport/peer.js'
+import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
+import { createPollingTransport } from './transport/polling.js'
 import { createWebSocketTransport } from './transport/websocket.js'
 
 export interface ParleyServer {
@@ -43,6 +47,17 @@ export async function startParley(config: Config, { store, logger }: { store: St
   let shuttingDown = false
 
   const app = createApp({ store, auth, metrics, logger, publicUrl: config.publicUrl, isShuttingDown: () => shuttingDown })
+  function describeConnection(c: Context): ConnectionInfo {
+    const site = (c as Context<{ Variables: SiteVariables }>).get('site')
+    return {
+      site,
+      // Widget connections never carry an agent's session, whatever cookies the browser adds.
+      sessionToken: site ? undefined : getCookie(c, SESSION_COOKIE),
+      clientAddress: clientAddress(c),
+      userAgent: c.req.header('user-agent'),
+    }
+  }
+  const openSession = (peer: Peer, info: ConnectionInfo) => openChatSession(peer, info, sessionDeps)
   const sessionDeps = {
     service, store, bus, auth, connections, decode, limits, logger, metrics,
     rate: { burst: config.rateBurst, perSecond: config.ratePerSecond },
@@ -53,15 +68,26 @@ export async function startParley(config: Config, { store, logger }: { store: St
     heartbeatMs: config.heartbeatMs,
     sendBufferBytes: config.sendBufferBytes,
     metrics,
-    describe: (c): ConnectionInfo => ({
-      site: (c as unknown as { get(key: 'site'): SiteVariables['site'] }).get('site'),
-      sessionToken: getCookie(c, SESSION_COOKIE),
-      clientAddress: clientAddress(c),
-      userAgent: c.req.header('user-agent'),
-    }),
-    openSession: (peer, info) => openChatSession(peer, info, sessionDeps),
+    describe: describeConnection,
+    openSession,
   })
-  app.get('/ws', siteOriginGuard(store, config.publicUrl), websocket.handler)
+  const polling = createPollingTransport({
+    waitMs: config.pollWaitMs,
+    maxBodyBytes: config.maxFrameBytes * 4,
+    sendBufferBytes: config.sendBufferBytes,
+    metrics,
+    describe: describeConnection,
+    openSession,
+  })
+  const guard = siteOriginGuard(store, config.publicUrl)
+  app.get('/ws', guard, websocket.handler)
+  app.use('/poll', guard, widgetCors(), bodyLimit({
+    maxSize: config.maxFrameBytes * 4,
+    onError: (c) => apiError(c, 413, 'too_large', `request body is larger than ${config.maxFrameBytes * 4} bytes`),
+  }))
+  app.post('/poll', (c) => (c.req.query('sid') === undefined ? polling.open(c) : polling.post(c)))
+  app.get('/poll', (c) => polling.get(c))
+  app.delete('/poll', (c) => polling.remove(c))
 
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(started))
@@ -84,6 +110,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         connections.sayGoodbye('server restarting', CloseCode.restart)
         websocket.close()
+        polling.close()
         await service.shutdown()
         await bus.close()
         ;(server as Server).closeIdleConnections()

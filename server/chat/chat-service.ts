@@ -225,6 +225,10 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
 
     async agentSend(agent: Agent, conversationId: number, clientId: string, text: string, receivedAt: number) {
       let conversation = await visibleConversation(agent, conversationId)
+      // A resend of a stored message is acknowledged again whatever happened since (a close,
+      // a return to the queue): it must neither fail nor claim anything.
+      const stored = await store.findMessageByClientId('agent', agent.id, clientId)
+      if (stored) return { message: stored, conversation, duplicate: true }
       if (conversation.status === 'closed') throw new ChatError('conflict', 'conversation is closed')
       if (conversation.status === 'queued') {
         // Answering a waiting chat takes it, as in every support inbox.

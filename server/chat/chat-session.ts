@@ -53,6 +53,9 @@ export interface ChatSession {
   closed(): void
 }
 
+/** What identifies a frame to its sender: a message's client id, a command's ref. */
+const refOf = (frame: ClientFrame) => (frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined)
+
 export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSessionDeps): ChatSession {
   const { service, store, bus, auth, logger, metrics } = deps
   const takeToken = createTokenBucket(deps.rate.burst, deps.rate.perSecond)
@@ -98,7 +101,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     for (const conversation of conversations) {
       const seen = last?.[conversation.id]
       if (seen === undefined || seen >= conversation.lastSeq) continue
-      const missed = await service.missedSince(conversation, seen, MAX_REPLAY)
+      // Far behind: the newest events come live, older ones through `history`.
+      const missed = await service.missedSince(conversation, Math.max(seen, conversation.lastSeq - MAX_REPLAY), MAX_REPLAY)
       for (const message of missed) send(toChatEvent(message))
       const top = missed.at(-1)?.seq
       if (top !== undefined) replayedUpTo.set(conversation.id, top)
@@ -152,6 +156,12 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   }
 
   async function helloAgent(frame: Extract<FrameOf<'hello'>, { as: 'agent' }>) {
+    if (info.site) {
+      // A widget URL passed only the site's Origin check, not the console's: a page allowed
+      // to embed the widget must not ride an agent's cookie into the agent protocol.
+      fail('forbidden', 'agents connect without ?site=')
+      return peer.close(CloseCode.notAuthenticated, 'agents connect without ?site=')
+    }
     const agent = await auth.agentForSession(info.sessionToken)
     if (!agent) {
       fail('not_authenticated', 'sign in first: no valid session')
@@ -214,8 +224,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       return frame.as === 'visitor' ? helloVisitor(frame) : helloAgent(frame)
     }
     const who = identity
-    if (!who) return fail('not_authenticated', 'send hello first')
-    const ref = 'ref' in frame ? frame.ref : undefined
+    const ref = refOf(frame)
+    if (!who) return fail('not_authenticated', 'send hello first', ref)
     const ok = () => {
       if (ref !== undefined) send({ t: 'ok', ref })
     }
@@ -252,10 +262,6 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
         await store.updateVisitor(who.visitor.id, { pageUrl: page.url, pageTitle: page.title, referrer: page.referrer }, Date.now())
         return
       }
-      case 'ping':
-        return send({ t: 'pong' })
-      case 'pong':
-        return
     }
 
     if (who.role !== 'agent') return fail('forbidden', `${frame.t} is for agents`, ref)
@@ -277,7 +283,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   }
 
   function run(frame: ClientFrame, receivedAt: number) {
-    const ref = frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined
+    const ref = refOf(frame)
     work = work
       .then(() => handle(frame, receivedAt))
       .catch((error: unknown) => {
@@ -296,12 +302,17 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
         return fail('too_large', `frame is larger than ${deps.limits.maxFrameBytes} bytes; nothing was applied`)
       }
       const decoded = deps.decode(text)
-      if (!decoded.ok) return fail(decoded.code, decoded.message, decoded.ref)
+      if (!decoded.ok) {
+        // Refusals cost tokens too; past the limit, junk is dropped without an answer.
+        if (takeToken()) fail(decoded.code, decoded.message, decoded.ref)
+        return
+      }
       const frame = decoded.frame
-      // Heartbeat answers are free: a client must be able to prove it is alive while throttled.
-      if (frame.t !== 'ping' && frame.t !== 'pong' && !takeToken()) {
-        const ref = frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined
-        return fail('rate_limited', 'too many frames: slow down and resend', ref)
+      // Heartbeats are free and answered at once, even before hello or while throttled.
+      if (frame.t === 'ping') return send({ t: 'pong' })
+      if (frame.t === 'pong') return
+      if (!takeToken()) {
+        return fail('rate_limited', 'too many frames: slow down and resend', refOf(frame))
       }
       run(frame, receivedAt)
     },

@@ -12,8 +12,10 @@ export interface PresenceOptions {
 export function createPresence({ graceMs, onGone }: PresenceOptions) {
   const connections = new Map<number, number>()
   const leaving = new Map<number, NodeJS.Timeout>()
+  let closed = false
 
   function startGrace(agentId: number) {
+    if (closed) return // shutting down: the next process will give the agent their grace
     clearTimeout(leaving.get(agentId))
     const timer = setTimeout(function agentGraceExpired() {
       leaving.delete(agentId)
@@ -45,6 +47,7 @@ export function createPresence({ graceMs, onGone }: PresenceOptions) {
       if (!connections.has(agentId)) startGrace(agentId)
     },
     close() {
+      closed = true
       for (const timer of leaving.values()) clearTimeout(timer)
       leaving.clear()
     },

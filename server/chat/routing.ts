@@ -16,15 +16,13 @@ export const canTakeChat = (agent: AgentLoad) => agent.status === 'online' && ag
 
 /**
  * The online agent with the fewest open chats under their capacity; ties go to the agent
- * with more free room, then to the lowest id so the choice is stable. `preferredId` (the
- * agent who last had a reopened chat) wins whenever that agent can take it.
+ * with more free room, then to the lowest id so the choice is stable.
  *
  * @example assignToLeastBusyAgent([{ id: 1, status: 'online', capacity: 3, assigned: 2 },
  *   { id: 2, status: 'online', capacity: 3, assigned: 0 }]) // 2
  */
-export function assignToLeastBusyAgent(agents: AgentLoad[], preferredId?: number): number | undefined {
+export function assignToLeastBusyAgent(agents: AgentLoad[]): number | undefined {
   const free = agents.filter(canTakeChat)
-  if (preferredId !== undefined && free.some((agent) => agent.id === preferredId)) return preferredId
   free.sort(
     (a, b) => a.assigned - b.assigned || b.capacity - b.assigned - (a.capacity - a.assigned) || a.id - b.id,
   )

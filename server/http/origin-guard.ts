@@ -5,6 +5,7 @@
  * claim any, so the check would not stop them, and they are let through.
  */
 import type { MiddlewareHandler } from 'hono'
+import { cors } from 'hono/cors'
 import type { Store } from '../store/store.js'
 import type { Site } from '../store/types.js'
 import { apiError } from './errors.js'
@@ -46,6 +47,24 @@ export function siteOriginGuard(store: Store, publicUrl: string): MiddlewareHand
     } else if (origin !== undefined && normalizeOrigin(origin) !== ownOrigin) {
       return apiError(c, 403, 'origin_not_allowed', `origin ${origin.slice(0, 200)} may not open agent connections`)
     }
+    await next()
+  }
+}
+
+/**
+ * CORS for the widget's HTTP calls. It runs after `siteOriginGuard`, so an origin that
+ * reaches it is allowed: it is echoed back (never `*`, which would also serve other sites).
+ * Agents' requests come from Parley's own origin and need none.
+ */
+export function widgetCors(): MiddlewareHandler<{ Variables: SiteVariables }> {
+  const allow = cors({
+    origin: (origin) => origin,
+    allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['Content-Type'],
+    maxAge: 600,
+  })
+  return async function corsForWidget(c, next) {
+    if (c.get('site') && c.req.header('origin')) return allow(c, next)
     await next()
   }
 }

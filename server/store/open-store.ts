@@ -11,7 +11,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new Error(`DATABASE_URL "${databaseUrl}" is not supported: use sqlite:PATH`)
   }
-  const file = path.resolve(databaseUrl.slice('sqlite:'.length))
+  const location = databaseUrl.slice('sqlite:'.length)
+  const file = location === ':memory:' ? location : path.resolve(location)
   const store = openSqliteStore({ path: file, synchronous: options.sqliteSynchronous ?? 'full' })
   await store.migrate()
   return store

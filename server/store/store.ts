@@ -153,6 +153,8 @@ export interface Store {
   appendAgentMessage(input: AgentMessageInput): Promise<AgentMessageResult>
   /** `undefined` when the conversation is missing or no longer matches `from`. */
   transition(input: TransitionInput): Promise<TransitionResult | undefined>
+  /** The message an author sent with this client id, if it was stored. */
+  findMessageByClientId(role: Role, authorId: number, clientId: string): Promise<Message | undefined>
   /** Events with `seq > afterSeq`, ascending. */
   messagesAfter(conversationId: number, afterSeq: number, limit: number): Promise<Message[]>
   /** The `limit` events just below `beforeSeq`, ascending. */

@@ -26,6 +26,7 @@ describe('loadConfig defaults', () => {
       databaseUrl: 'sqlite:data/parley.db',
       logLevel: 'info',
       heartbeatMs: 25 * SECOND,
+      pollWaitMs: 25 * SECOND,
       agentGraceMs: 15 * SECOND,
       reopenWindowMs: DAY,
       sessionTtlMs: 14 * DAY,
@@ -34,7 +35,7 @@ describe('loadConfig defaults', () => {
       rateBurst: 20,
       ratePerSecond: 5,
       loginAttempts: 5,
-      sendBufferBytes: 1024 * 1024,
+      sendBufferBytes: 4 * 1024 * 1024,
       sqliteSynchronous: 'full',
     })
   })

@@ -551,7 +551,7 @@ describe('a real server process killed in the middle of a burst', () => {
     const agent = new TestClient(await openSocket(wsUrl, { Cookie: login.headers.get('set-cookie')!.split(';')[0]! }))
     agent.send({ t: 'hello', as: 'agent' })
     await agent.waitFor('welcome')
-    agent.send({ t: 'history', conv, limit: 200, ref: 'all' })
+    agent.send({ t: 'history', conv, limit: 100, ref: 'all' })
     const history = await agent.waitFor('history', (h) => h.ref === 'all')
     const visitorMessages = history.events.filter((e: ChatEvent) => e.author.role === 'visitor')
     expect(visitorMessages.map((e) => e.cid)).toEqual(burst.map((m) => m.cid))

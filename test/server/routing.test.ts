@@ -66,18 +66,6 @@ describe('assignToLeastBusyAgent', () => {
     expect(assignToLeastBusyAgent([...agents].reverse())).toBe(3)
   })
 
-  it('gives the chat to the preferred agent when they can take it, even if busier', () => {
-    const agents = [agent(1, { assigned: 0 }), agent(2, { assigned: 4 })]
-    expect(assignToLeastBusyAgent(agents, 2)).toBe(2)
-  })
-
-  it('ignores the preferred agent when they are full, away, or not in the list', () => {
-    const agents = [agent(1, { assigned: 1 }), agent(2, { assigned: 5, capacity: 5 }), agent(3, { status: 'away' })]
-    expect(assignToLeastBusyAgent(agents, 2)).toBe(1)
-    expect(assignToLeastBusyAgent(agents, 3)).toBe(1)
-    expect(assignToLeastBusyAgent(agents, 99)).toBe(1)
-  })
-
   it('leaves the list it was given as it was', () => {
     const agents = [agent(2, { assigned: 3 }), agent(1, { assigned: 0 }), agent(3, { status: 'away' })]
     const before = structuredClone(agents)

@@ -120,8 +120,8 @@ describe('backpressure', () => {
     const { client, welcome } = await connectVisitor(s)
     client.socket.on('error', () => {})
     const ack = await client.say('first')
-    // 200 stored messages of 4000 three-byte characters: each history page is about 2.4 MB.
-    for (let i = 0; i < 200; i++) {
+    // 100 stored messages of 4000 three-byte characters: each history page is about 1.2 MB.
+    for (let i = 0; i < 100; i++) {
       await s.server.store.appendVisitorMessage({
         siteId: s.site.id, visitorId: welcome.me.id, clientId: `seed-${i}`, text: '€'.repeat(4000), reopenWindowMs: 0, now: Date.now(),
       })
@@ -133,7 +133,7 @@ describe('backpressure', () => {
     // Stop reading: the kernel buffers fill, then the server's own send buffer grows.
     const tcp = (client.socket as unknown as { _socket: Socket })._socket
     tcp.pause()
-    for (let i = 0; i < 40; i++) client.send({ t: 'history', conv: ack.conv, limit: 200, ref: `page-${i}` })
+    for (let i = 0; i < 40; i++) client.send({ t: 'history', conv: ack.conv, limit: 100, ref: `page-${i}` })
 
     await eventually(async () => (await metric(s, 'parley_slow_clients_cut_total')) >= 1, 10_000, 'the slow client being cut')
     await eventually(async () => (await metric(s, 'parley_connections{transport="websocket",role="visitor"}')) === 0, 5000, 'the connection closing')
@@ -152,7 +152,7 @@ describe('backpressure', () => {
     const s = await start({ 'send-buffer-bytes': '1024', 'rate-burst': '1000' })
     const { client } = await connectVisitor(s)
     for (let i = 0; i < 30; i++) await client.say(`message ${i}`)
-    client.send({ t: 'history', conv: client.ofType('ack')[0]!.conv, limit: 200, ref: 'all' })
+    client.send({ t: 'history', conv: client.ofType('ack')[0]!.conv, limit: 100, ref: 'all' })
     const page = await client.waitFor('history', (h) => h.ref === 'all')
     expect(page.events.length).toBeGreaterThanOrEqual(30)
     expect(await metric(s, 'parley_slow_clients_cut_total')).toBe(0)

@@ -269,6 +269,15 @@ export function describeStoreCases(
         expect(await store.messagesAfter(original.conversation.id, 0, 10)).toEqual([original.message])
       })
 
+      it('finds a stored message by its author and client id', async () => {
+        const { visitor } = await siteWithVisitor()
+        const original = await visitorSays(visitor, 'c1', T0, 'Hello?')
+
+        expect(await store.findMessageByClientId('visitor', visitor.id, 'c1')).toEqual(original.message)
+        expect(await store.findMessageByClientId('agent', visitor.id, 'c1')).toBeUndefined()
+        expect(await store.findMessageByClientId('visitor', visitor.id, 'c2')).toBeUndefined()
+      })
+
       it('treats the same client id from an agent or another visitor as a different message', async () => {
         // In a fresh store the first agent and the first visitor usually share id 1: the
         // author's role must be part of the idempotency key.

@@ -391,6 +391,11 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return transitionTx.immediate(input)
     },
 
+    async findMessageByClientId(role, authorId, clientId) {
+      const row = statements().messageByClientId.get(role, authorId, clientId)
+      return row ? toMessage(row) : undefined
+    },
+
     async messagesAfter(conversationId, afterSeq, limit) {
       return statements().messagesAfter.all(conversationId, afterSeq, limit).map(toMessage)
     },

@@ -1,0 +1,228 @@
+/**
+ * The HTTP long-polling transport, for networks that break WebSockets (corporate proxies,
+ * antivirus filters, old load balancers). It carries the very same frames as the WebSocket
+ * transport into the same chat session, so acknowledgements, replay, idempotency, limits and
+ * validation are shared, not copied.
+ *
+ *   POST   /poll?site=KEY            open a poll session          → {"sid": "...", "wait": 25000}
+ *   POST   /poll?sid=SID&n=N         frames, one JSON text a line → 204
+ *   GET    /poll?sid=SID&ack=B       wait for frames              → "B'\nframe\nframe..."
+ *   DELETE /poll?sid=SID             end the session              → 204
+ *
+ * Delivery is exactly-once per session: every response carries a batch number on its first
+ * line, and a batch is kept until the next GET acknowledges it (`ack`), so a response lost
+ * on the way is sent again. Client POSTs carry a running number `n`, so a retried POST whose
+ * answer was lost is not applied twice.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Context } from 'hono'
+import type { ChatSession } from '../chat/chat-session.js'
+import { apiError } from '../http/errors.js'
+import type { Metrics } from '../ops/metrics.js'
+import type { ConnectionInfo, Peer } from './peer.js'
+
+export interface PollingTransportOptions {
+  /** How long a GET is held when nothing is waiting. */
+  waitMs: number
+  /** Most bytes a POST body may carry. */
+  maxBodyBytes: number
+  sendBufferBytes: number
+  metrics: Metrics
+  describe: (c: Context) => ConnectionInfo
+  openSession: (peer: Peer, info: ConnectionInfo) => ChatSession
+}
+
+interface Batch {
+  id: number
+  frames: string[]
+}
+
+interface PollSession {
+  sid: string
+  siteKey?: string
+  agentSessionToken?: string
+  chat: ChatSession
+  pending: string[]
+  pendingBytes: number
+  inflight?: Batch
+  nextBatchId: number
+  lastPost: number
+  waiting?: { ack: number; respond: (body: string) => void }
+  flushScheduled: boolean
+  lastSeen: number
+  closed: boolean
+}
+
+/** Closed sessions linger this long so their last frames (a `bye`, an error) can be fetched. */
+const LINGER_MS = 5_000
+
+export function createPollingTransport(options: PollingTransportOptions) {
+  const sessions = new Map<string, PollSession>()
+  const idleMs = options.waitMs + 20_000
+
+  const sweeper = setInterval(function expireIdlePollSessions() {
+    const now = Date.now()
+    for (const session of sessions.values()) {
+      const limit = session.closed ? LINGER_MS : idleMs
+      if (!session.waiting && now - session.lastSeen > limit) end(session)
+    }
+  }, 2_000)
+  sweeper.unref()
+
+  function end(session: PollSession) {
+    sessions.delete(session.sid)
+    session.waiting?.respond(String(session.inflight?.id ?? session.nextBatchId - 1))
+    session.waiting = undefined
+    if (!session.closed) {
+      session.closed = true
+      session.chat.closed()
+    }
+  }
+
+  function takeBatch(session: PollSession): Batch | undefined {
+    if (session.inflight) return session.inflight
+    if (session.pending.length === 0) return undefined
+    session.inflight = { id: session.nextBatchId++, frames: session.pending }
+    session.pending = []
+    session.pendingBytes = 0
+    return session.inflight
+  }
+
+  const render = (batch: Batch) => `${batch.id}\n${batch.frames.join('\n')}`
+
+  function flush(session: PollSession) {
+    session.flushScheduled = false
+    const waiting = session.waiting
+    if (!waiting) return
+    const batch = takeBatch(session)
+    if (!batch) return
+    session.waiting = undefined
+    waiting.respond(render(batch))
+  }
+
+  function peerFor(session: PollSession): Peer {
+    return {
+      transport: 'polling',
+      send(frame: string) {
+        if (session.closed) return
+        session.pending.push(frame)
+        session.pendingBytes += frame.length
+        if (session.pendingBytes > options.sendBufferBytes) {
+          // A client that stopped polling: cut it; it replays from its last sequence number.
+          options.metrics.slowClientsCut.inc()
+          end(session)
+          return
+        }
+        // Frames sent in one tick leave in one response.
+        if (session.waiting && !session.flushScheduled) {
+          session.flushScheduled = true
+          queueMicrotask(() => flush(session))
+        }
+      },
+      close() {
+        if (session.closed) return
+        session.closed = true
+        session.chat.closed()
+        flush(session)
+        session.lastSeen = Date.now() // linger from now
+      },
+    }
+  }
+
+  /** The session a request names, if the request may use it. */
+  function sessionOf(c: Context): PollSession | Response {
+    const sid = c.req.query('sid') ?? ''
+    const session = sessions.get(sid)
+    if (!session) return apiError(c, 404, 'unknown_session', 'no such poll session: open a new one')
+    // A session id is a bearer secret, but it also stays with the site it was opened for.
+    if (session.siteKey !== c.req.query('site')) return apiError(c, 403, 'wrong_site', 'this poll session belongs to another site')
+    session.lastSeen = Date.now()
+    return session
+  }
+
+  return {
+    async open(c: Context) {
+      const info = options.describe(c)
+      const session = {
+        sid: randomBytes(18).toString('base64url'),
+        siteKey: c.req.query('site'),
+        pending: [],
+        pendingBytes: 0,
+        nextBatchId: 1,
+        lastPost: 0,
+        flushScheduled: false,
+        lastSeen: Date.now(),
+        closed: false,
+      } as unknown as PollSession
+      sessions.set(session.sid, session)
+      session.chat = options.openSession(peerFor(session), info)
+      return c.json({ sid: session.sid, wait: options.waitMs })
+    },
+
+    async post(c: Context) {
+      const session = sessionOf(c)
+      if (session instanceof Response) return session
+      if (session.closed) return apiError(c, 410, 'session_closed', 'this poll session has ended')
+      const n = Number(c.req.query('n'))
+      if (!Number.isSafeInteger(n) || n < 1) return apiError(c, 422, 'invalid_request', 'n: must be the running number of this POST, from 1')
+      const body = await c.req.text()
+      if (n <= session.lastPost) return c.body(null, 204) // a retry of a POST already applied
+      session.lastPost = n
+      for (const line of body.split('\n')) if (line.trim() !== '') session.chat.receive(line)
+      return c.body(null, 204)
+    },
+
+    async get(c: Context) {
+      const session = sessionOf(c)
+      if (session instanceof Response) return session
+      const ack = Number(c.req.query('ack') ?? 0)
+      if (session.inflight && session.inflight.id === ack) session.inflight = undefined
+      const ready = takeBatch(session)
+      c.header('Cache-Control', 'no-store')
+      c.header('Content-Type', 'text/plain; charset=utf-8')
+      if (ready) return c.body(render(ready))
+      if (session.closed) {
+        sessions.delete(session.sid)
+        return apiError(c, 410, 'session_closed', 'this poll session has ended')
+      }
+      // One GET waits at a time: an older one is answered empty so the client is not left hanging.
+      session.waiting?.respond(String(ack))
+      const body = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => {
+          if (session.waiting?.respond === respond) session.waiting = undefined
+          resolve(String(ack))
+        }, options.waitMs)
+        const respond = (text: string) => {
+          clearTimeout(timer)
+          resolve(text)
+        }
+        session.waiting = { ack, respond }
+        c.req.raw.signal.addEventListener('abort', () => {
+          // The client went away: unsent frames stay in the batch until acknowledged.
+          if (session.waiting?.respond === respond) session.waiting = undefined
+          respond(String(ack))
+        })
+      })
+      session.lastSeen = Date.now()
+      return c.body(body)
+    },
+
+    async remove(c: Context) {
+      const session = sessionOf(c)
+      if (session instanceof Response) return session
+      end(session)
+      return c.body(null, 204)
+    },
+
+    get sessionCount() {
+      return sessions.size
+    },
+
+    close() {
+      clearInterval(sweeper)
+      for (const session of sessions.values()) end(session)
+    },
+  }
+}
+
+export type PollingTransport = ReturnType<typeof createPollingTransport>
