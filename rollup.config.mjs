@@ -33,4 +33,10 @@ export default [
     output: { file: 'dist/public/protocol.js', format: 'es' },
     plugins: plugins(),
   },
+  {
+    // The connection library the widget and console share, to keep an eye on what it costs.
+    input: 'client/index.ts',
+    output: { file: 'dist/public/client.js', format: 'es' },
+    plugins: plugins(),
+  },
 ]

@@ -1,0 +1,5 @@
+export { createConnection, type Connection, type ConnectionOptions, type ConnectionState } from './connection.js'
+export { websocketTransport } from './websocket-transport.js'
+export { pollingTransport } from './polling-transport.js'
+export { newClientId, type OutboxItem } from './outbox.js'
+export type { Transport } from './transport.js'
