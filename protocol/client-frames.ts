@@ -63,6 +63,12 @@ export function clientFrameSchema(limits: Pick<Limits, 'maxTextLength'>) {
       ref,
     }),
     v.object({ t: v.literal('page'), ...pageContext.entries }),
+    /** A visitor says who they are (pre-chat form, away form, `Parley.identify`). */
+    v.object({
+      t: v.literal('profile'),
+      name: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(100))),
+      email: v.optional(v.pipe(v.string(), v.trim(), v.email('must be an email address'), v.maxLength(254))),
+    }),
     v.object({ t: v.literal('ping') }),
     v.object({ t: v.literal('pong') }),
   ])

@@ -25,7 +25,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const clientTypes = new Set<string>([
-  'hello', 'send', 'typing', 'read', 'claim', 'transfer', 'close', 'status', 'history', 'page', 'ping', 'pong',
+  'hello', 'send', 'typing', 'read', 'claim', 'transfer', 'close', 'status', 'history', 'page', 'profile', 'ping', 'pong',
 ])
 
 /** Builds a decoder for client frames under the given limits (the server builds one at start). */

@@ -16,6 +16,7 @@ import type { Config } from './config.js'
 import { createApp } from './http/app.js'
 import { clientAddress } from './http/client-address.js'
 import { apiError } from './http/errors.js'
+import { widgetRoutes } from './http/widget-routes.js'
 import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-guard.js'
 import type { Logger } from './ops/logger.js'
 import { createMetrics } from './ops/metrics.js'
@@ -79,6 +80,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
     describe: describeConnection,
     openSession,
   })
+  app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, websocket.handler)
   app.use('/poll', guard, widgetCors(), bodyLimit({

@@ -173,6 +173,12 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
     siteIdsOf,
     summaryOf,
 
+    /** Whether an agent of the site is online to answer now. */
+    async isAvailable(siteId: number): Promise<boolean> {
+      const { loads } = await agentLoads(siteId)
+      return loads.some((load) => load.status === 'online')
+    },
+
     /** After a restart: agents recorded online get the grace period to reconnect. */
     async resumePresence() {
       for (const site of await store.listSites()) {

@@ -148,7 +148,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       as: 'visitor',
       me: { id: visitor.id, ...(visitor.name ? { name: visitor.name } : {}), ...(visitor.email ? { email: visitor.email } : {}) },
       ...(token ? { token } : {}),
-      site: toSiteSettings(site),
+      site: { ...toSiteSettings(site), available: await service.isAvailable(site.id) },
       conversations: await Promise.all(conversations.map(service.summaryOf)),
       limits: deps.limits,
     })
@@ -255,6 +255,12 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
         const conversation = await conversationFor(who, frame.conv)
         const page = await service.history(conversation, frame.before, frame.limit)
         return send({ t: 'history', conv: conversation.id, ...(ref !== undefined ? { ref } : {}), ...page })
+      }
+      case 'profile': {
+        if (who.role !== 'visitor') return fail('forbidden', 'only visitors have a profile')
+        const updated = await store.updateVisitor(who.visitor.id, { name: frame.name || undefined, email: frame.email || undefined }, Date.now())
+        if (updated) who.visitor = updated
+        return
       }
       case 'page': {
         if (who.role !== 'visitor') return fail('forbidden', 'only visitors report pages')

@@ -1,0 +1,17 @@
+import type { Strings } from '../locales.js'
+import type { WidgetState } from '../state.js'
+
+/** What the loader hands the panel: state to show and the actions it may take. */
+export interface PanelContext {
+  strings: Strings
+  getState(): WidgetState
+  subscribe(listener: (state: WidgetState) => void): () => void
+  send(text: string): void
+  typing(on: boolean): void
+  markRead(conv: number, seq: number): void
+  loadOlder(): void
+  profile(profile: { name?: string; email?: string }): void
+  savedProfile(): { name?: string; email?: string }
+  close(): void
+  dismissNotice(): void
+}
