@@ -2,8 +2,13 @@
 // byte of the widget is paid for in every page view of every site that embeds it.
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
+import replace from '@rollup/plugin-replace'
 import typescript from '@rollup/plugin-typescript'
+import { rmSync } from 'node:fs'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
+
+// Old content-hashed panel files would pile up and be served forever.
+rmSync('dist/public', { recursive: true, force: true })
 
 function reportSize() {
   return {
@@ -22,11 +27,33 @@ function reportSize() {
 const plugins = () => [
   nodeResolve({ browser: true }),
   typescript({ tsconfig: './tsconfig.json', include: ['protocol/**', 'client/**', 'widget/**', 'console/**'], compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: undefined } }),
-  terser({ ecma: 2020, module: true, compress: { passes: 2 } }),
+  terser({ ecma: 2020, module: true, toplevel: true, compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true, pure_getters: true }, format: { comments: false } }),
   reportSize(),
 ]
 
+// The loader names the panel's content-hashed file, so it is built second and told the name.
+let panelFile
+const rememberPanelFile = {
+  name: 'remember-panel-file',
+  generateBundle(_options, bundle) {
+    panelFile = Object.values(bundle).find((file) => file.type === 'chunk' && file.isEntry).fileName
+  },
+}
+
 export default [
+  {
+    // Stage 2: the chat panel with Preact, fetched when the visitor opens the chat.
+    input: 'widget/panel/index.tsx',
+    output: { dir: 'dist/public/widget', format: 'es', entryFileNames: 'panel-[hash].js', chunkFileNames: '[name]-[hash].js' },
+    plugins: [...plugins(), rememberPanelFile],
+  },
+  {
+    // Stage 1: widget.js, a classic script (the embed snippet is a plain <script async>).
+    input: 'widget/loader.ts',
+    output: { file: 'dist/public/widget.js', format: 'iife' },
+    // After TypeScript, which must still see the `declare const PANEL_FILE`.
+    plugins: [...plugins(), replace({ preventAssignment: true, values: { PANEL_FILE: () => JSON.stringify(panelFile) } })],
+  },
   {
     // The shared wire protocol on its own: proves it bundles for browsers and shows its cost.
     input: 'protocol/index.ts',

@@ -1,12 +1,6 @@
 import { backoffDelay } from './backoff.js'
 import type { Link, LinkHandlers, Transport } from './transport.js'
 
-class HttpError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`)
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Network failures retried inside one poll session before the link is given up. */
 const RETRIES = 4
@@ -29,11 +23,11 @@ export function pollingTransport(fetchImpl: typeof fetch = (input, init) => fetc
       let done = false
 
       const url = (params: string) => `${baseUrl}/poll?${[query, params].filter(Boolean).join('&')}`
-      const finish = (reason: string) => {
+      const finish = () => {
         if (done) return
         done = true
         abort.abort()
-        handlers.closed(reason)
+        handlers.closed()
       }
 
       async function request(method: string, params: string, body?: string): Promise<Response> {
@@ -45,11 +39,11 @@ export function pollingTransport(fetchImpl: typeof fetch = (input, init) => fetc
               cache: 'no-store',
               ...(body === undefined ? {} : { body, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } }),
             })
-            if (!response.ok) throw new HttpError(response.status)
+            // An HTTP error is final (unknown or ended session); a network failure is retried.
+            if (!response.ok) throw response.status
             return response
           } catch (error) {
-            // An HTTP answer is final (unknown or ended session); a network failure is retried.
-            if (done || error instanceof HttpError || attempt >= RETRIES) throw error
+            if (done || typeof error === 'number' || attempt >= RETRIES) throw error
             await sleep(backoffDelay(attempt, 250, 4000))
           }
         }
@@ -63,8 +57,8 @@ export function pollingTransport(fetchImpl: typeof fetch = (input, init) => fetc
           await request('POST', `sid=${sid}&n=${++postNumber}`, body)
           posting = false
           void flush()
-        } catch (error) {
-          finish(`send failed: ${(error as Error).message}`)
+        } catch {
+          finish()
         }
       }
 
@@ -81,8 +75,8 @@ export function pollingTransport(fetchImpl: typeof fetch = (input, init) => fetc
             const id = Number(batch)
             if (Number.isInteger(id)) ack = id
           }
-        } catch (error) {
-          finish(`poll failed: ${(error as Error).message}`)
+        } catch {
+          finish()
         }
       }
       void run()

@@ -8,8 +8,8 @@ export interface LinkHandlers {
   open(): void
   /** One text frame from the server. */
   frame(text: string): void
-  /** The link is gone (it will not call anything again). */
-  closed(reason: string): void
+  /** The link is gone (it will not call anything again). Why does not matter: any loss is handled alike. */
+  closed(): void
 }
 
 export interface Link {

@@ -9,24 +9,24 @@ export function websocketTransport(createSocket: (url: string) => WebSocket = (u
     name: 'websocket',
     connect(baseUrl: string, query: string, handlers: LinkHandlers): Link {
       let done = false
-      const finish = (reason: string) => {
+      const finish = () => {
         if (done) return
         done = true
-        handlers.closed(reason)
+        handlers.closed()
       }
       let socket: WebSocket
       try {
         socket = createSocket(`${baseUrl.replace(/^http/, 'ws')}/ws${query ? `?${query}` : ''}`)
       } catch {
-        setTimeout(() => finish('websocket unavailable'))
+        setTimeout(finish)
         return { send() {}, close() {} }
       }
       socket.onopen = () => handlers.open()
       socket.onmessage = (event) => {
         if (!done && typeof event.data === 'string') handlers.frame(event.data)
       }
-      socket.onclose = (event) => finish(`closed ${event.code}`)
-      socket.onerror = () => finish('websocket error')
+      socket.onclose = finish
+      socket.onerror = finish
       return {
         send(frame: string) {
           if (socket.readyState === 1) socket.send(frame)

@@ -27,7 +27,7 @@ export type WidgetApi = WidgetActions & {
   call(name: string, ...args: unknown[]): void
 }
 
-export function createApi(actions: WidgetActions): WidgetApi {
+export function createApi(actions: WidgetActions, log: (...args: unknown[]) => void): WidgetApi {
   const listeners = new Map<string, Set<(data: unknown) => void>>()
   const methods: Record<string, (...args: never[]) => void> = {
     ...actions,
@@ -48,17 +48,17 @@ export function createApi(actions: WidgetActions): WidgetApi {
         try {
           listener(data)
         } catch (error) {
-          console.warn('[parley] a listener of', event, 'failed', error)
+          log(event, error)
         }
       }
     },
     call(name: string, ...args: unknown[]) {
       const method = methods[name]
-      if (!method) return console.warn(`[parley] unknown call "${name}"`)
+      if (!method) return log('unknown call', name)
       try {
         ;(method as (...args: unknown[]) => void)(...args)
       } catch (error) {
-        console.warn(`[parley] ${name} failed`, error)
+        log(name, error)
       }
     },
   })

@@ -10,13 +10,19 @@
 import { createConnection, pollingTransport, websocketTransport, type Connection } from '../client/index.js'
 import type { ServerFrame } from '../protocol/index.js'
 import { createApi, type WidgetApi } from './api.js'
-import { locales, pickLocale } from './locales.js'
+import { launcherLocales, pickLocale, type LocaleName } from './launcher-locales.js'
 import { initialState, widgetReducer, type WidgetAction, type WidgetState } from './state.js'
 import { siteStorage } from './storage.js'
 import { launcherCss } from './styles.js'
-import type { PanelContext } from './panel/context.js'
+import type { LoaderContext } from './panel/context.js'
 
 declare const PANEL_FILE: string
+
+interface PanelModule {
+  mountPanel(slot: HTMLElement, context: LoaderContext): void
+  attract(options: { sound: boolean; flash: boolean; locale: LocaleName; count: number }): void
+  stopAttracting(): void
+}
 
 const log = (...args: unknown[]) => {
   try {
@@ -35,7 +41,8 @@ function boot(script: HTMLScriptElement) {
   if (!siteKey) return log('the script tag needs data-site="SITE_KEY"')
   const origin = new URL(script.src).origin
   const storage = siteStorage(siteKey)
-  const strings = locales[pickLocale(script.dataset.locale, document.documentElement.lang, navigator.language)]
+  const locale = pickLocale(script.dataset.locale, document.documentElement.lang, navigator.language)
+  const strings = launcherLocales[locale]
   const stub = (window as unknown as { Parley?: { q?: IArguments[] } }).Parley
   const queued = stub?.q ? [...stub.q] : []
 
@@ -47,7 +54,7 @@ function boot(script: HTMLScriptElement) {
     toggle: () => setOpen(!state.open),
     identify: (profile) => sendProfile(profile),
     page: (page) => connection?.send({ t: 'page', ...page }),
-  })
+  }, log)
 
   function dispatch(action: WidgetAction) {
     const before = state
@@ -63,7 +70,7 @@ function boot(script: HTMLScriptElement) {
   const host = document.createElement('parley-chat')
   const shadow = host.attachShadow({ mode: 'open' })
   const sheet = new CSSStyleSheet()
-  sheet.replaceSync(launcherCss)
+  sheet.replaceSync(launcherCss.replace(/\n/g, ''))
   shadow.adoptedStyleSheets = [sheet]
   const frame = document.createElement('div')
   frame.className = 'root'
@@ -97,28 +104,16 @@ function boot(script: HTMLScriptElement) {
   else document.addEventListener('DOMContentLoaded', attach)
 
   let connection: Connection | undefined
-  let panel: Promise<void> | undefined
-  const title = document.title
-  let flashing: ReturnType<typeof setInterval> | undefined
-
+  let panel: Promise<PanelModule | undefined> | undefined
   function notifyAgentMessage(frame: Extract<ServerFrame, { t: 'msg' }>) {
     api.emit('message', { text: frame.text, author: frame.author.name ?? '', at: frame.at })
     if (state.open && document.visibilityState === 'visible') return
-    if (script.dataset.sound !== 'off') playChime()
-    if (script.dataset.titleFlash !== 'off' && !flashing) {
-      let on = false
-      flashing = setInterval(() => {
-        on = !on
-        document.title = on ? `💬 ${strings.newMessages(state.unread || 1)}` : title
-      }, 1200)
-    }
+    // Sound and title flash come with the panel: a message is a good moment to fetch it anyway.
+    void loadPanel().then((module) =>
+      module?.attract({ sound: script.dataset.sound !== 'off', flash: script.dataset.titleFlash !== 'off', locale, count: state.unread || 1 }),
+    )
   }
-  const stopFlashing = () => {
-    if (!flashing) return
-    clearInterval(flashing)
-    flashing = undefined
-    document.title = title
-  }
+  const stopFlashing = () => void panel?.then((module) => module?.stopAttracting())
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && state.open) stopFlashing()
   })
@@ -157,14 +152,16 @@ function boot(script: HTMLScriptElement) {
     })
   }
 
-  function loadPanel(): Promise<void> {
+  function loadPanel(): Promise<PanelModule | undefined> {
     panel ??= import(/* the panel's hashed file, served with a long cache */ `${origin}/widget/${PANEL_FILE}`)
-      .then((module: { mountPanel(slot: HTMLElement, context: PanelContext): void }) => {
+      .then((module: PanelModule) => {
         module.mountPanel(panelSlot, context)
+        return module
       })
       .catch((error: unknown) => {
         panel = undefined
-        log('the chat panel could not be loaded', error)
+        log('panel', error)
+        return undefined
       })
     return panel
   }
@@ -188,8 +185,8 @@ function boot(script: HTMLScriptElement) {
     connection?.send({ t: 'profile', ...fields })
   }
 
-  const context: PanelContext = {
-    strings,
+  const context: LoaderContext = {
+    locale,
     getState: () => state,
     subscribe(listener) {
       listeners.add(listener)
@@ -224,30 +221,9 @@ function boot(script: HTMLScriptElement) {
   for (const call of queued) api.call(...(Array.from(call) as [string, ...unknown[]]))
 }
 
-let chimeContext: AudioContext | undefined
-/** A short two-note chime made on the spot: no sound file to fetch. */
-function playChime() {
-  try {
-    chimeContext ??= new AudioContext()
-    const now = chimeContext.currentTime
-    for (const [offset, pitch] of [[0, 880], [0.12, 1320]] as const) {
-      const tone = chimeContext.createOscillator()
-      const gain = chimeContext.createGain()
-      tone.frequency.value = pitch
-      gain.gain.setValueAtTime(0.08, now + offset)
-      gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.25)
-      tone.connect(gain).connect(chimeContext.destination)
-      tone.start(now + offset)
-      tone.stop(now + offset + 0.3)
-    }
-  } catch {
-    // no audio (autoplay policy, old browser): the title flash still tells
-  }
-}
-
 try {
   const script = document.currentScript as HTMLScriptElement | null
   if (script && !(window as unknown as { Parley?: { version?: string } }).Parley?.version) boot(script)
 } catch (error) {
-  log('the widget could not start', error)
+  log(error)
 }

@@ -1,7 +1,9 @@
 /**
- * The widget's words, per language. A page picks one with `data-locale` on the script tag,
- * else the page's `lang`, else the browser's language; English when none matches.
+ * The panel's words, per language (the loader's few are in launcher-locales.ts, with the rule
+ * that picks the language). Every language there must be here too.
  */
+import type { LocaleName } from './launcher-locales.js'
+
 const en = {
   openChat: 'Open chat',
   closeChat: 'Close chat',
@@ -61,13 +63,4 @@ const fr: Strings = {
 }
 
 export type Strings = typeof en
-export const locales = { en, fr }
-export type LocaleName = keyof typeof locales
-
-export function pickLocale(...candidates: (string | null | undefined)[]): LocaleName {
-  for (const candidate of candidates) {
-  const language = candidate?.toLowerCase().split(/[-_]/)[0]
-  if (language && language in locales) return language as LocaleName
-  }
-  return 'en'
-}
+export const locales: Record<LocaleName, Strings> = { en, fr }

@@ -57,7 +57,11 @@ function follows(state: WidgetState, id: number): boolean {
 }
 
 function switchTo(state: WidgetState, conversation: ConversationSummary): WidgetState {
-  if (state.conversation?.id === conversation.id) return { ...state, conversation }
+  // Events may have come before their conversation's summary: keep them if they are its own.
+  if (state.events.every((event) => event.conv === conversation.id)) {
+    return { ...state, conversation, moreHistory: state.events.length === 0 ? conversation.lastSeq > 0 : state.moreHistory }
+  }
+  // Older events of the new conversation arrive by `history`, which says whether there are more.
   return { ...state, conversation, events: [], agentTyping: undefined, moreHistory: conversation.lastSeq > 0 }
 }
 
@@ -91,14 +95,17 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
     case 'msg': {
       if (!follows(state, frame.conv)) return state
       let next = state
-      if (state.conversation?.id !== frame.conv) {
-        // The first event of a conversation whose summary has not arrived yet.
-        next = { ...state, events: [], conversation: undefined }
+      if (state.conversation && state.conversation.id !== frame.conv) {
+        // The first event of a newer conversation whose summary has not arrived yet.
+        next = { ...state, events: [], conversation: undefined, agentTyping: undefined, moreHistory: false }
       }
       const fromAgent = frame.author.role === 'agent'
+      const events = mergeEvents(next.events, [frame])
       return {
         ...next,
-        events: mergeEvents(next.events, [frame]),
+        events,
+        // Sequence numbers start at 1: holding the first means nothing is earlier.
+        moreHistory: events[0]!.seq === 1 ? false : next.moreHistory,
         pending: frame.cid ? next.pending.filter((p) => p.cid !== frame.cid) : next.pending,
         agentTyping: fromAgent ? undefined : next.agentTyping,
         unread: fromAgent && !next.open && !next.events.some((e) => e.seq === frame.seq) ? next.unread + 1 : next.unread,
@@ -110,12 +117,14 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
       if (!pending) return state
       // The stored message takes the optimistic copy's place at once; its `msg` echo is a repeat.
       const event: ChatEvent = { t: 'msg', conv: frame.conv, seq: frame.seq, id: frame.id, author: { role: 'visitor' }, text: pending.text, at: frame.at, cid: frame.cid }
-      const sameConversation = state.conversation?.id === frame.conv
-      return {
-        ...state,
-        pending: state.pending.filter((p) => p !== pending),
-        events: sameConversation || !state.conversation ? mergeEvents(state.events, [event]) : state.events,
+      const pendingLeft = state.pending.filter((p) => p !== pending)
+      if (!follows(state, frame.conv)) return { ...state, pending: pendingLeft }
+      if (state.conversation && state.conversation.id !== frame.conv) {
+        // The first message of a newer conversation: its summary follows.
+        return { ...state, pending: pendingLeft, conversation: undefined, events: [event], agentTyping: undefined, moreHistory: false }
       }
+      const events = mergeEvents(state.events, [event])
+      return { ...state, pending: pendingLeft, events, moreHistory: events[0]!.seq === 1 ? false : state.moreHistory }
     }
     case 'typing':
       if (frame.role !== 'agent' || frame.conv !== state.conversation?.id) return state
@@ -125,7 +134,10 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
       return { ...state, conversation: { ...state.conversation, read: { ...state.conversation.read, [frame.role]: frame.seq } } }
     case 'history':
       if (frame.conv !== state.conversation?.id) return state
-      return { ...state, events: mergeEvents(state.events, frame.events), moreHistory: frame.more }
+      // Only a page older than everything held says whether even older events exist.
+      const oldest = state.events[0]?.seq ?? Infinity
+      const older = (frame.events[0]?.seq ?? Infinity) <= oldest
+      return { ...state, events: mergeEvents(state.events, frame.events), moreHistory: older ? frame.more : state.moreHistory }
     case 'error': {
       if (frame.code === 'rate_limited') return { ...state, notice: 'slow-down' }
       const pending = frame.ref === undefined ? undefined : state.pending.find((p) => p.cid === frame.ref)

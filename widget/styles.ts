@@ -2,8 +2,7 @@
  * The loader's styles. Every size is set here in px rather than inherited: the host page's
  * fonts (huge, tiny, unset) reach a shadow tree through inheritance, nothing else does.
  */
-export const launcherCss = `
-.root{--accent:#3b5bdb;position:fixed;z-index:2147483000;right:20px;bottom:20px;display:flex;flex-direction:column;align-items:flex-end;gap:12px;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2937;letter-spacing:normal;text-align:left;direction:ltr}
+export const launcherCss = `.root{--accent:#3b5bdb;position:fixed;z-index:2147483000;right:20px;bottom:20px;display:flex;flex-direction:column;align-items:flex-end;gap:12px;font:14px/1.4 system-ui,sans-serif;color:#1f2937;letter-spacing:normal;text-align:left;direction:ltr}
 .root.left{right:auto;left:20px;align-items:flex-start}
 .launcher{all:initial;box-sizing:border-box;position:relative;width:56px;height:56px;border-radius:50%;background:var(--accent);color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s}
 .launcher:hover{transform:scale(1.05)}

@@ -243,21 +243,21 @@ describe('conversation changes', () => {
 // states the behaviour we want and is marked `fails` until the reducer does it: when one starts
 // passing, vitest reports it, and the `.fails` goes.
 describe('known problems in the reducer', () => {
-  it.fails('keeps the first message of a new conversation when its summary arrives after it', () => {
+  it('keeps the first message of a new conversation when its summary arrives after it', () => {
     // `msg` for conversation 6 switches to it with `conversation: undefined`; the `conv` that
     // follows is then "another conversation" to switchTo(), which empties the events.
     const state = run(inConversation(), message(6, 1, { text: 'first' }), { t: 'conv', conv: conversation(6, { lastSeq: 1 }) })
     expect(seqs(state)).toEqual([1])
   })
 
-  it.fails('does not offer earlier messages for a conversation that starts while the widget watches', () => {
+  it('does not offer earlier messages for a conversation that starts while the widget watches', () => {
     // The server stores the first message, then publishes `conv` (lastSeq 1) and the `msg`:
     // switchTo() sets moreHistory from lastSeq > 0, though nothing came before seq 1.
     const state = run(inConversation(), { t: 'conv', conv: conversation(6, { lastSeq: 1 }) }, fromVisitor(6, 1))
     expect(state.moreHistory).toBe(false)
   })
 
-  it.fails('keeps the visitor’s message when its ack names a newer conversation than the one shown', () => {
+  it('keeps the visitor’s message when its ack names a newer conversation than the one shown', () => {
     // After a closed chat, the visitor's next message opens conversation 6. If the ack comes
     // before conversation 6's `conv` or `msg`, the pending copy is dropped and nothing replaces it.
     const state = run(

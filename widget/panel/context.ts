@@ -1,9 +1,11 @@
+import type { LocaleName } from '../launcher-locales.js'
 import type { Strings } from '../locales.js'
 import type { WidgetState } from '../state.js'
 
 /** What the loader hands the panel: state to show and the actions it may take. */
 export interface PanelContext {
   strings: Strings
+  locale: LocaleName
   getState(): WidgetState
   subscribe(listener: (state: WidgetState) => void): () => void
   send(text: string): void
@@ -15,3 +17,6 @@ export interface PanelContext {
   close(): void
   dismissNotice(): void
 }
+
+/** What the loader passes to `mountPanel`: the panel adds the strings of the locale. */
+export type LoaderContext = Omit<PanelContext, 'strings'>
