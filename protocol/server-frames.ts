@@ -58,6 +58,8 @@ export interface SiteSettings {
   color: string
   greeting: string
   position: 'left' | 'right'
+  /** Ask for a name and email before the first message. */
+  prechat?: boolean
   /** Whether an agent is online to answer now (sent to visitors in `welcome`). */
   available?: boolean
 }

@@ -25,6 +25,7 @@ const commandFlags = {
   color: { type: 'string' },
   greeting: { type: 'string' },
   position: { type: 'string' },
+  prechat: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -34,7 +35,7 @@ Commands:
   serve          Start the server (creates a demo site and an admin on first run)
   create-agent   --name N --email E [--password P] [--role admin|agent] [--capacity 5] [--sites KEY,KEY]
   create-site    --name N [--origins https://a.example,https://b.example] [--color #3b5bdb]
-                 [--greeting TEXT] [--position right|left]
+                 [--greeting TEXT] [--position right|left] [--prechat]
   create-token   --name N [--sites KEY,KEY]   (an API token; shown once)
   migrate        Bring the database schema up to date
 
@@ -130,6 +131,7 @@ async function main(argv: string[]) {
           ...(typeof flags.color === 'string' ? { color: flags.color } : {}),
           ...(typeof flags.greeting === 'string' ? { greeting: flags.greeting } : {}),
           ...(typeof flags.position === 'string' ? { position: flags.position as 'left' } : {}),
+          prechat: flags.prechat === true,
         }),
       )
       const snippet = embedSnippet(config.publicUrl, site)

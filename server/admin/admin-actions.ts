@@ -11,7 +11,7 @@ export async function createSite(store: Store, input: SiteInput): Promise<Site> 
     name: site.name,
     key: newPublicKey('site_'),
     allowedOrigins: site.allowedOrigins,
-    widget: { color: site.color, greeting: site.greeting, position: site.position },
+    widget: { color: site.color, greeting: site.greeting, position: site.position, prechat: site.prechat },
   })
 }
 

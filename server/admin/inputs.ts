@@ -18,6 +18,7 @@ export const siteInput = v.object({
   color: v.optional(v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #3b5bdb')), '#3b5bdb'),
   greeting: v.optional(v.pipe(v.string(), v.maxLength(500)), 'Hi! How can we help?'),
   position: v.optional(v.picklist(['left', 'right']), 'right'),
+  prechat: v.optional(v.boolean(), false),
 })
 
 export const agentInput = v.object({

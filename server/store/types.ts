@@ -9,6 +9,8 @@ export interface WidgetSettings {
   color: string
   greeting: string
   position: 'left' | 'right'
+  /** Ask visitors for a name and email before the first message. */
+  prechat?: boolean
 }
 
 export interface Site {

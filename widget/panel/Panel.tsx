@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { WidgetState } from '../state.js'
-import { AwayForm } from './AwayForm.js'
+import { IntroForm } from './IntroForm.js'
 import { Composer } from './Composer.js'
 import { ConnectionBanner } from './ConnectionBanner.js'
 import type { PanelContext } from './context.js'
@@ -20,13 +20,13 @@ export function Panel({ context }: { context: PanelContext }) {
   const [awayNote, setAwayNote] = useState<string>()
   const focusAfterAway = useRef(false)
 
+  const saved = context.savedProfile()
+  const firstMessage = !state.conversation && state.events.length === 0 && state.pending.length === 0
   // Nobody to answer and no way to answer later: ask for an email with the first message.
-  const away =
-    state.site?.available === false &&
-    !state.conversation &&
-    state.events.length === 0 &&
-    state.pending.length === 0 &&
-    !(state.me?.email || context.savedProfile().email)
+  const away = firstMessage && state.site?.available === false && !(state.me?.email || saved.email)
+  // The site asks who the visitor is before the chat starts.
+  const prechat = firstMessage && state.site?.prechat === true && !((state.me?.name || saved.name) && (state.me?.email || saved.email))
+  const introForm = away || prechat
 
   const focusField = () => panel.current?.querySelector<HTMLElement>('textarea, input')?.focus({ preventScroll: true })
   // Only when the visitor opens the chat: the panel also loads in the background, and focusing
@@ -36,10 +36,10 @@ export function Panel({ context }: { context: PanelContext }) {
   }, [state.open])
   // The away form just went (its message was sent): the message field takes over the focus.
   useEffect(() => {
-    if (away || !focusAfterAway.current) return
+    if (introForm || !focusAfterAway.current) return
     focusAfterAway.current = false
     focusField()
-  }, [away])
+  }, [introForm])
 
   useReadReceipts(context, state, state.open && pageVisible)
 
@@ -53,10 +53,10 @@ export function Panel({ context }: { context: PanelContext }) {
     [context],
   )
 
-  function leaveMessage(email: string, text: string) {
+  function introduce(profile: { email: string; name?: string }, text: string) {
     focusAfterAway.current = true
-    setAwayNote(strings.saved)
-    context.profile({ email })
+    if (away) setAwayNote(strings.saved)
+    context.profile(profile)
     context.send(text)
   }
 
@@ -71,8 +71,8 @@ export function Panel({ context }: { context: PanelContext }) {
     <section ref={panel} class="panel" role="dialog" aria-label={strings.title} hidden={!state.open} onKeyDown={onKeyDown}>
       <Header conversation={state.conversation} strings={strings} onClose={context.close} />
       <ConnectionBanner connection={state.connection} notice={state.notice} strings={strings} onDismissNotice={context.dismissNotice} />
-      {away ? (
-        <AwayForm strings={strings} onSubmit={leaveMessage} />
+      {introForm ? (
+        <IntroForm strings={strings} intro={away ? strings.away : strings.prechat} askName={prechat} onSubmit={introduce} />
       ) : (
         <>
           <MessageList state={state} strings={strings} note={awayNote} onLoadOlder={context.loadOlder} />

@@ -2,17 +2,24 @@ import { useState } from 'preact/hooks'
 import { MAX_TEXT_LENGTH } from '../../protocol/limits.js'
 import type { Strings } from '../locales.js'
 
-interface AwayFormProps {
+interface IntroFormProps {
   strings: Strings
-  /** Called with a valid email (the browser checks it) and a message that is not blank. */
-  onSubmit(email: string, text: string): void
+  /** What the form is for: strings.away (nobody online) or strings.prechat (the site asks). */
+  intro: string
+  askName: boolean
+  /** Called with a valid email (the browser checks it), the name if asked, and a message that is not blank. */
+  onSubmit(profile: { email: string; name?: string }, text: string): void
 }
 
 /** Longest email address (RFC 5321), as the loader also cuts it. */
 const MAX_EMAIL_LENGTH = 254
 
-/** When nobody is there to answer: an email to answer to, and the message. */
-export function AwayForm({ strings, onSubmit }: AwayFormProps) {
+/**
+ * Before the first message: who the visitor is and the message. Shown when nobody is there to
+ * answer (an email to answer to), and on sites that ask for a name and email first.
+ */
+export function IntroForm({ strings, intro, askName, onSubmit }: IntroFormProps) {
+  const [name, setName] = useState('')
   const [email, setEmail] = useState('')
   const [text, setText] = useState('')
 
@@ -23,10 +30,24 @@ export function AwayForm({ strings, onSubmit }: AwayFormProps) {
         event.preventDefault()
         const address = email.trim()
         const message = text.trim()
-        if (address && message) onSubmit(address, message.slice(0, MAX_TEXT_LENGTH))
+        const who = name.trim()
+        if (address && message && (who || !askName)) onSubmit({ email: address, ...(who ? { name: who } : {}) }, message.slice(0, MAX_TEXT_LENGTH))
       }}
     >
-      <p>{strings.away}</p>
+      <p>{intro}</p>
+      {askName && (
+        <label>
+          {strings.name}
+          <input
+            class="field"
+            required
+            autoComplete="name"
+            maxLength={100}
+            value={name}
+            onInput={(event) => setName(event.currentTarget.value)}
+          />
+        </label>
+      )}
       <label>
         {strings.email}
         <input
