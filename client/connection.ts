@@ -212,6 +212,11 @@ export function createConnection(options: ConnectionOptions) {
         if (!outbox.take(frame.cid)) return // acknowledged before: a resend's second answer
         break
       case 'error':
+        if (!attempt.welcomed) {
+          // Refused at the door (not signed in, not verified): trying again cannot help.
+          api.close()
+          break
+        }
         if (frame.ref !== undefined && outbox.has(frame.ref)) {
           if (!FINAL_ERRORS.includes(frame.code)) {
             later('resend', 1_000 + backoffDelay(1), resendOutbox)
@@ -250,7 +255,7 @@ export function createConnection(options: ConnectionOptions) {
 
   connect()
 
-  return {
+  const api = {
     get state() {
       return state
     },
@@ -287,6 +292,7 @@ export function createConnection(options: ConnectionOptions) {
       setState('offline')
     },
   }
+  return api
 }
 
 export type Connection = ReturnType<typeof createConnection>

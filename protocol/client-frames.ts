@@ -34,6 +34,13 @@ export function clientFrameSchema(limits: Pick<Limits, 'maxTextLength'>) {
       last: v.optional(v.record(v.pipe(v.string(), v.regex(/^\d{1,15}$/)), seq)),
       page: v.optional(pageContext),
       locale: shortText(35),
+      /** The site's own user id, signed by the site's server: see docs/widget.md. */
+      identity: v.optional(
+        v.object({
+          userId: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+          hash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'must be a hex HMAC-SHA256')),
+        }),
+      ),
     }),
     v.object({
       t: v.literal('hello'),

@@ -26,6 +26,8 @@ const commandFlags = {
   greeting: { type: 'string' },
   position: { type: 'string' },
   prechat: { type: 'boolean' },
+  'identity-verification': { type: 'boolean' },
+  'verified-only': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -36,6 +38,7 @@ Commands:
   create-agent   --name N --email E [--password P] [--role admin|agent] [--capacity 5] [--sites KEY,KEY]
   create-site    --name N [--origins https://a.example,https://b.example] [--color #3b5bdb]
                  [--greeting TEXT] [--position right|left] [--prechat]
+                 [--identity-verification] [--verified-only]
   create-token   --name N [--sites KEY,KEY]   (an API token; shown once)
   migrate        Bring the database schema up to date
 
@@ -132,10 +135,13 @@ async function main(argv: string[]) {
           ...(typeof flags.greeting === 'string' ? { greeting: flags.greeting } : {}),
           ...(typeof flags.position === 'string' ? { position: flags.position as 'left' } : {}),
           prechat: flags.prechat === true,
+          identityVerification: flags['identity-verification'] === true,
+          verifiedOnly: flags['verified-only'] === true,
         }),
       )
       const snippet = embedSnippet(config.publicUrl, site)
-      print(json, { site, embed: snippet }, `Created site "${site.name}" (key ${site.key}).\nAllowed origins: ${site.allowedOrigins.join(', ') || '(none yet)'}\nEmbed snippet:\n  ${snippet}`)
+      const secret = site.identitySecret ? `\nIdentity secret (for your server, see docs/widget.md): ${site.identitySecret}${site.verifiedOnly ? '\nOnly verified visitors may chat.' : ''}` : ''
+      print(json, { site, embed: snippet }, `Created site "${site.name}" (key ${site.key}).\nAllowed origins: ${site.allowedOrigins.join(', ') || '(none yet)'}\nEmbed snippet:\n  ${snippet}${secret}`)
       return 0
     }
     case 'create-agent': {

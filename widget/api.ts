@@ -14,7 +14,7 @@ export interface WidgetActions {
   open(): void
   close(): void
   toggle(): void
-  identify(profile: { name?: string; email?: string }): void
+  identify(profile: { name?: string; email?: string; userId?: string; userHash?: string }): void
   page(page: { url?: string; title?: string }): void
 }
 

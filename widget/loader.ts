@@ -52,7 +52,7 @@ function boot(script: HTMLScriptElement) {
     open: () => setOpen(true),
     close: () => setOpen(false),
     toggle: () => setOpen(!state.open),
-    identify: (profile) => sendProfile(profile),
+    identify: (profile) => identify(profile),
     page: (page) => connection?.send({ t: 'page', ...page }),
   }, log)
 
@@ -127,12 +127,15 @@ function boot(script: HTMLScriptElement) {
         token: storage.get<string>('token'),
         page: { url: location.href.slice(0, 2048), title: document.title.slice(0, 512), referrer: document.referrer.slice(0, 2048) },
         locale: navigator.language.slice(0, 35),
+        identity,
       }),
       transports: { websocket: websocketTransport(), polling: pollingTransport() },
       outbox: storage.get('outbox'),
       onOutboxChange: (items) => storage.set('outbox', items),
       onState: (next) => dispatch({ type: 'connection', state: next }),
       onFrame(frame) {
+        // Refused at the door (a site for verified visitors only): the widget steps aside.
+        if (frame.t === 'error' && !state.me) host.remove()
         if (frame.t === 'welcome') {
           if (frame.token) storage.set('token', frame.token)
           if (frame.site) storage.set('site', frame.site)
@@ -177,6 +180,19 @@ function boot(script: HTMLScriptElement) {
     } else {
       launcher.focus({ preventScroll: true })
     }
+  }
+
+  let identity: { userId: string; hash: string } | undefined
+  function identify(profile: { name?: string; email?: string; userId?: string; userHash?: string }) {
+    if (profile.userId && profile.userHash) {
+      identity = { userId: String(profile.userId), hash: String(profile.userHash) }
+      // A new identity is presented in `hello`: connect again with it.
+      if (connection) {
+        connection.close()
+        connect()
+      }
+    }
+    sendProfile(profile)
   }
 
   function sendProfile(profile: { name?: string; email?: string }) {

@@ -30,8 +30,6 @@ export interface WidgetState {
   unread: number
   /** A passing problem to tell the visitor (slowed down, refused). */
   notice?: string
-  /** Whether older history exists beyond `events`. */
-  moreHistory: boolean
 }
 
 export type WidgetAction =
@@ -42,7 +40,7 @@ export type WidgetAction =
   | { type: 'send'; cid: string; text: string; at: number }
   | { type: 'dismiss-notice' }
 
-export const initialState: WidgetState = { connection: 'connecting', open: false, events: [], pending: [], unread: 0, moreHistory: false }
+export const initialState: WidgetState = { connection: 'connecting', open: false, events: [], pending: [], unread: 0 }
 
 /** Inserts events by sequence number, dropping ones already there. */
 export function mergeEvents(events: ChatEvent[], incoming: ChatEvent[]): ChatEvent[] {
@@ -58,11 +56,9 @@ function follows(state: WidgetState, id: number): boolean {
 
 function switchTo(state: WidgetState, conversation: ConversationSummary): WidgetState {
   // Events may have come before their conversation's summary: keep them if they are its own.
-  if (state.events.every((event) => event.conv === conversation.id)) {
-    return { ...state, conversation, moreHistory: state.events.length === 0 ? conversation.lastSeq > 0 : state.moreHistory }
-  }
-  // Older events of the new conversation arrive by `history`, which says whether there are more.
-  return { ...state, conversation, events: [], agentTyping: undefined, moreHistory: conversation.lastSeq > 0 }
+  if (state.events.every((event) => event.conv === conversation.id)) return { ...state, conversation }
+  // Events of the new conversation arrive live and by `history`.
+  return { ...state, conversation, events: [], agentTyping: undefined }
 }
 
 export function widgetReducer(state: WidgetState, action: WidgetAction): WidgetState {
@@ -97,15 +93,12 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
       let next = state
       if (state.conversation && state.conversation.id !== frame.conv) {
         // The first event of a newer conversation whose summary has not arrived yet.
-        next = { ...state, events: [], conversation: undefined, agentTyping: undefined, moreHistory: false }
+        next = { ...state, events: [], conversation: undefined, agentTyping: undefined }
       }
       const fromAgent = frame.author.role === 'agent'
-      const events = mergeEvents(next.events, [frame])
       return {
         ...next,
-        events,
-        // Sequence numbers start at 1: holding the first means nothing is earlier.
-        moreHistory: events[0]!.seq === 1 ? false : next.moreHistory,
+        events: mergeEvents(next.events, [frame]),
         pending: frame.cid ? next.pending.filter((p) => p.cid !== frame.cid) : next.pending,
         agentTyping: fromAgent ? undefined : next.agentTyping,
         unread: fromAgent && !next.open && !next.events.some((e) => e.seq === frame.seq) ? next.unread + 1 : next.unread,
@@ -121,10 +114,9 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
       if (!follows(state, frame.conv)) return { ...state, pending: pendingLeft }
       if (state.conversation && state.conversation.id !== frame.conv) {
         // The first message of a newer conversation: its summary follows.
-        return { ...state, pending: pendingLeft, conversation: undefined, events: [event], agentTyping: undefined, moreHistory: false }
+        return { ...state, pending: pendingLeft, conversation: undefined, events: [event], agentTyping: undefined }
       }
-      const events = mergeEvents(state.events, [event])
-      return { ...state, pending: pendingLeft, events, moreHistory: events[0]!.seq === 1 ? false : state.moreHistory }
+      return { ...state, pending: pendingLeft, events: mergeEvents(state.events, [event]) }
     }
     case 'typing':
       if (frame.role !== 'agent' || frame.conv !== state.conversation?.id) return state
@@ -134,10 +126,7 @@ function applyFrame(state: WidgetState, frame: ServerFrame): WidgetState {
       return { ...state, conversation: { ...state.conversation, read: { ...state.conversation.read, [frame.role]: frame.seq } } }
     case 'history':
       if (frame.conv !== state.conversation?.id) return state
-      // Only a page older than everything held says whether even older events exist.
-      const oldest = state.events[0]?.seq ?? Infinity
-      const older = (frame.events[0]?.seq ?? Infinity) <= oldest
-      return { ...state, events: mergeEvents(state.events, frame.events), moreHistory: older ? frame.more : state.moreHistory }
+      return { ...state, events: mergeEvents(state.events, frame.events) }
     case 'error': {
       if (frame.code === 'rate_limited') return { ...state, notice: 'slow-down' }
       const pending = frame.ref === undefined ? undefined : state.pending.find((p) => p.cid === frame.ref)

@@ -12,6 +12,8 @@ export async function createSite(store: Store, input: SiteInput): Promise<Site> 
     key: newPublicKey('site_'),
     allowedOrigins: site.allowedOrigins,
     widget: { color: site.color, greeting: site.greeting, position: site.position, prechat: site.prechat },
+    ...(site.identityVerification || site.verifiedOnly ? { identitySecret: newToken('pis_') } : {}),
+    verifiedOnly: site.verifiedOnly,
   })
 }
 

@@ -19,6 +19,10 @@ export const siteInput = v.object({
   greeting: v.optional(v.pipe(v.string(), v.maxLength(500)), 'Hi! How can we help?'),
   position: v.optional(v.picklist(['left', 'right']), 'right'),
   prechat: v.optional(v.boolean(), false),
+  /** Make a secret for identity verification (printed for the site's server). */
+  identityVerification: v.optional(v.boolean(), false),
+  /** Refuse visitors without a verified identity (implies identity verification). */
+  verifiedOnly: v.optional(v.boolean(), false),
 })
 
 export const agentInput = v.object({

@@ -14,6 +14,7 @@ import {
 } from '../../protocol/index.js'
 import type { AgentAuth } from '../auth/agent-auth.js'
 import { hashToken, newToken } from '../auth/tokens.js'
+import { isVisitorIdentityValid } from '../auth/visitor-identity.js'
 import type { Logger } from '../ops/logger.js'
 import type { Metrics } from '../ops/metrics.js'
 import { topics, type Bus, type BusMessage } from '../realtime/bus.js'
@@ -129,7 +130,25 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       userAgent: info.userAgent?.slice(0, 512),
       locale: frame.locale,
     }
-    let visitor = frame.token ? await store.getVisitorByToken(site.id, hashToken(frame.token)) : undefined
+    let verifiedId: string | undefined
+    if (frame.identity && site.identitySecret) {
+      if (!isVisitorIdentityValid(site.identitySecret, frame.identity)) {
+        fail('forbidden', 'identity verification failed: the hash does not match the user id')
+        return peer.close(CloseCode.forbidden, 'identity verification failed')
+      }
+      verifiedId = frame.identity.userId
+    }
+    if (site.verifiedOnly && verifiedId === undefined) {
+      fail('forbidden', 'this site chats only with signed-in visitors')
+      return peer.close(CloseCode.forbidden, 'verified visitors only')
+    }
+    const byToken = frame.token ? await store.getVisitorByToken(site.id, hashToken(frame.token)) : undefined
+    // A verified user is the same visitor on every device. A token alone never opens a
+    // verified visitor's chats: on a shared computer, the next person is someone else.
+    let visitor = verifiedId !== undefined
+      ? (await store.getVisitorByExternalId(site.id, verifiedId)) ?? (byToken?.externalId === undefined ? byToken : undefined)
+      : byToken?.externalId === undefined ? byToken : undefined
+    if (verifiedId !== undefined) profile.externalId = verifiedId
     let token: string | undefined
     if (visitor) {
       visitor = (await store.updateVisitor(visitor.id, profile, now)) ?? visitor

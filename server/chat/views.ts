@@ -42,4 +42,5 @@ export function toConversationSummary(
 
 export const toAgentSummary = (agent: Agent): AgentSummary => ({ id: agent.id, name: agent.name, status: agent.status })
 
+/** What a visitor's browser may know of a site: never its identity secret. */
 export const toSiteSettings = (site: Site): SiteSettings => ({ key: site.key, name: site.name, ...site.widget })

@@ -13,6 +13,8 @@ export interface NewSite {
   key: string
   allowedOrigins: string[]
   widget: WidgetSettings
+  identitySecret?: string
+  verifiedOnly?: boolean
 }
 
 export interface NewAgent {
@@ -25,6 +27,8 @@ export interface NewAgent {
 }
 
 export interface VisitorProfile {
+  /** Set only once the site's server has vouched for it (identity verification). */
+  externalId?: string
   name?: string
   email?: string
   attributes?: Record<string, string | number | boolean>
@@ -138,6 +142,8 @@ export interface Store {
   /** The visitor that token belongs to, only if it belongs to that site. */
   getVisitorByToken(siteId: number, tokenHash: string): Promise<Visitor | undefined>
   getVisitor(id: number): Promise<Visitor | undefined>
+  /** The visitor a site knows by its own (verified) user id. */
+  getVisitorByExternalId(siteId: number, externalId: string): Promise<Visitor | undefined>
   /** Sets the given fields (others untouched) and `lastSeenAt`. */
   updateVisitor(id: number, profile: VisitorProfile, now: number): Promise<Visitor | undefined>
 

@@ -21,6 +21,10 @@ export interface Site {
   /** Exact origins (`https://shop.example`) allowed to embed the widget, or `*` for any. */
   allowedOrigins: string[]
   widget: WidgetSettings
+  /** Signs visitor identities on the site's own server (HMAC-SHA256 of the user id). Never sent to browsers. */
+  identitySecret?: string
+  /** Refuse visitors without a verified identity. */
+  verifiedOnly: boolean
   createdAt: number
 }
 
@@ -43,6 +47,8 @@ export interface Agent {
 export interface Visitor {
   id: number
   siteId: number
+  /** The site's own user id, once verified. */
+  externalId?: string
   name?: string
   email?: string
   attributes: Record<string, string | number | boolean>

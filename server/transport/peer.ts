@@ -30,4 +30,5 @@ export const CloseCode = {
   restart: 1012,
   slowClient: 4008,
   notAuthenticated: 4401,
+  forbidden: 4403,
 } as const

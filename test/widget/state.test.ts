@@ -36,14 +36,10 @@ describe('welcome', () => {
     expect(state.conversation?.id).toBe(7)
   })
 
-  it('leaves a first-time visitor without a conversation and with nothing to load', () => {
+  it('leaves a first-time visitor without a conversation and with nothing shown', () => {
     const state = run(initialState, welcome([]))
     expect(state.conversation).toBeUndefined()
-    expect(state.moreHistory).toBe(false)
-  })
-
-  it('expects history to load when the conversation already has events', () => {
-    expect(run(initialState, welcome([conversation(5, { lastSeq: 12 })])).moreHistory).toBe(true)
+    expect(state.events).toEqual([])
   })
 
   it('keeps the events already shown when a reconnect welcomes the same conversation again', () => {
@@ -203,13 +199,11 @@ describe('read marks', () => {
 })
 
 describe('history', () => {
-  it('merges a page with what is shown and says whether more is left', () => {
+  it('merges pages with what is shown, each event once and in order', () => {
     const state = run(inConversation({ lastSeq: 60 }), message(5, 60), { t: 'history', conv: 5, events: [message(5, 58), message(5, 59), message(5, 60)], more: true })
     expect(seqs(state)).toEqual([58, 59, 60])
-    expect(state.moreHistory).toBe(true)
     const oldest = run(state, { t: 'history', conv: 5, events: [message(5, 57)], more: false })
     expect(seqs(oldest)).toEqual([57, 58, 59, 60])
-    expect(oldest.moreHistory).toBe(false)
   })
 
   it('of another conversation is ignored', () => {
@@ -248,13 +242,6 @@ describe('known problems in the reducer', () => {
     // follows is then "another conversation" to switchTo(), which empties the events.
     const state = run(inConversation(), message(6, 1, { text: 'first' }), { t: 'conv', conv: conversation(6, { lastSeq: 1 }) })
     expect(seqs(state)).toEqual([1])
-  })
-
-  it('does not offer earlier messages for a conversation that starts while the widget watches', () => {
-    // The server stores the first message, then publishes `conv` (lastSeq 1) and the `msg`:
-    // switchTo() sets moreHistory from lastSeq > 0, though nothing came before seq 1.
-    const state = run(inConversation(), { t: 'conv', conv: conversation(6, { lastSeq: 1 }) }, fromVisitor(6, 1))
-    expect(state.moreHistory).toBe(false)
   })
 
   it('keeps the visitor’s message when its ack names a newer conversation than the one shown', () => {

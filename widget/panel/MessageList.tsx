@@ -49,10 +49,9 @@ export function MessageList({ state, strings, note, onLoadOlder }: MessageListPr
   return (
     <>
       <div class="messages" ref={list} onScroll={onScroll}>
-        {/* Sequence numbers start at 1: from there on, nothing is earlier whatever `moreHistory`
-            says (it is a guess until a history page answers). With nothing loaded, there is
-            nothing to load before either. */}
-        {state.moreHistory && first !== undefined && first > 1 && (
+        {/* Sequence numbers start at 1 and a visitor sees every one: an oldest event above 1
+            means earlier ones exist. With nothing loaded, history is on its way. */}
+        {first !== undefined && first > 1 && (
           <button type="button" class="older" onClick={onLoadOlder}>
             {strings.olderMessages}
           </button>

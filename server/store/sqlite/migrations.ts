@@ -141,4 +141,17 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'identity verification',
+    // A site may hold a secret that its own server uses to sign visitor identities, and may
+    // refuse anonymous visitors. A verified visitor is found again by the site's own user id,
+    // on any device.
+    sql: /* sql */ `
+      ALTER TABLE sites ADD COLUMN identity_secret TEXT;
+      ALTER TABLE sites ADD COLUMN verified_only INTEGER NOT NULL DEFAULT 0 CHECK (verified_only IN (0, 1));
+      ALTER TABLE visitors ADD COLUMN external_id TEXT;
+      CREATE UNIQUE INDEX visitors_by_external_id ON visitors (site_id, external_id) WHERE external_id IS NOT NULL;
+    `,
+  },
 ]

@@ -254,6 +254,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
           key: input.key,
           allowedOrigins: JSON.stringify(input.allowedOrigins),
           widget: JSON.stringify(input.widget),
+          identitySecret: input.identitySecret ?? null,
+          verifiedOnly: input.verifiedOnly ? 1 : 0,
           createdAt: Date.now(),
         })
         return toSite(row!)
@@ -343,6 +345,10 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return mapOptional(statements().visitorById.get(id), toVisitor)
     },
 
+    async getVisitorByExternalId(siteId, externalId) {
+      return mapOptional(statements().visitorByExternalId.get(siteId, externalId), toVisitor)
+    },
+
     async updateVisitor(id, profile, now) {
       const row = statements().updateVisitor.get({ id, ...profileParams(profile), now })
       return mapOptional(row, toVisitor)
@@ -426,8 +432,8 @@ function prepareStatements(db: Database.Database, path: string) {
 
   return {
     insertSite: db.prepare<Record<string, unknown>, SiteRow>(`
-      INSERT INTO sites (name, key, allowed_origins, widget, created_at)
-      VALUES (@name, @key, @allowedOrigins, @widget, @createdAt) RETURNING *`),
+      INSERT INTO sites (name, key, allowed_origins, widget, identity_secret, verified_only, created_at)
+      VALUES (@name, @key, @allowedOrigins, @widget, @identitySecret, @verifiedOnly, @createdAt) RETURNING *`),
     siteById: db.prepare<[number], SiteRow>('SELECT * FROM sites WHERE id = ?'),
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
     allSites: db.prepare<[], SiteRow>('SELECT * FROM sites ORDER BY id'),
@@ -457,17 +463,20 @@ function prepareStatements(db: Database.Database, path: string) {
     insertApiTokenSite: db.prepare<[number, number]>('INSERT INTO api_token_sites (token_id, site_id) VALUES (?, ?)'),
 
     insertVisitor: db.prepare<Record<string, unknown>, VisitorRow>(`
-      INSERT INTO visitors (site_id, token_hash, name, email, attributes, page_url, page_title,
+      INSERT INTO visitors (site_id, token_hash, external_id, name, email, attributes, page_url, page_title,
         referrer, user_agent, locale, first_seen_at, last_seen_at)
-      VALUES (@siteId, @tokenHash, @name, @email, @attributes, @pageUrl, @pageTitle,
+      VALUES (@siteId, @tokenHash, @externalId, @name, @email, @attributes, @pageUrl, @pageTitle,
         @referrer, @userAgent, @locale, @now, @now)
       RETURNING *`),
     visitorByToken: db.prepare<[string, number], VisitorRow>(
       'SELECT * FROM visitors WHERE token_hash = ? AND site_id = ?'),
     visitorById: db.prepare<[number], VisitorRow>('SELECT * FROM visitors WHERE id = ?'),
+    visitorByExternalId: db.prepare<[number, string], VisitorRow>(
+      'SELECT * FROM visitors WHERE site_id = ? AND external_id = ?'),
     // A NULL parameter means "not given": keep the stored value.
     updateVisitor: db.prepare<Record<string, unknown>, VisitorRow>(`
       UPDATE visitors SET
+        external_id = coalesce(@externalId, external_id),
         name = coalesce(@name, name),
         email = coalesce(@email, email),
         attributes = coalesce(@attributes, attributes),
@@ -545,6 +554,7 @@ function matchesFrom(row: ConversationRow, from: TransitionInput['from']): boole
 /** Profile fields as statement parameters; an absent field is NULL. */
 function profileParams(profile: VisitorProfile) {
   return {
+    externalId: profile.externalId ?? null,
     name: profile.name ?? null,
     email: profile.email ?? null,
     attributes: profile.attributes === undefined ? null : JSON.stringify(profile.attributes),
@@ -574,6 +584,8 @@ interface SiteRow {
   key: string
   allowed_origins: string
   widget: string
+  identity_secret: string | null
+  verified_only: number
   created_at: number
 }
 
@@ -609,6 +621,7 @@ interface VisitorRow {
   id: number
   site_id: number
   token_hash: string
+  external_id: string | null
   name: string | null
   email: string | null
   attributes: string
@@ -668,6 +681,8 @@ function toSite(row: SiteRow): Site {
     key: row.key,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     widget: JSON.parse(row.widget) as WidgetSettings,
+    ...(row.identity_secret === null ? {} : { identitySecret: row.identity_secret }),
+    verifiedOnly: row.verified_only === 1,
     createdAt: row.created_at,
   }
 }
@@ -706,6 +721,7 @@ function toVisitor(row: VisitorRow): Visitor {
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
   }, {
+    externalId: row.external_id,
     name: row.name,
     email: row.email,
     pageUrl: row.page_url,
