@@ -45,17 +45,6 @@ function command(client: TestClient, frame: Record<string, unknown>): Promise<An
   )
 }
 
-/**
- * Resolves once the server has answered a ping sent now. Frames are handled and sent in
- * order, so anything the server meant for this client before the ping has arrived by then:
- * what is missing after this was not sent.
- */
-async function roundTrip(client: TestClient) {
-  const earlier = new Set(client.ofType('pong'))
-  client.send({ t: 'ping' })
-  await client.waitFor('pong', (pong) => !earlier.has(pong))
-}
-
 async function agentOnline(name: string, options: { capacity?: number; role?: 'admin' | 'agent'; sites?: Site[] } = {}) {
   const record = await server.addAgent({ name, ...options })
   return { record, ...(await connectAgent(server, record)) }
@@ -148,7 +137,7 @@ describe('routing a new chat', () => {
       await agent.client.waitFor('msg', (m) => m.conv === visitor.conv && m.text === 'Anyone?')
     }
     // An agent of another site neither hears of it nor gets it, though online.
-    await roundTrip(oz.client)
+    await oz.client.roundTrip()
     const aboutIt = (f: ServerFrame) => (f.t === 'conv' ? f.conv.id : 'conv' in f ? f.conv : undefined) === visitor.conv
     expect(oz.client.frames.filter(aboutIt)).toEqual([])
 
@@ -505,8 +494,8 @@ describe('typing indicators', () => {
     visitor.client.send({ t: 'typing', on: false })
     await tia.client.waitFor('typing', (t) => !t.on && t.role === 'visitor')
 
-    await roundTrip(visitor.client)
-    await roundTrip(tia.client)
+    await visitor.client.roundTrip()
+    await tia.client.roundTrip()
     expect(await storedEvents(visitor.conv)).toEqual(eventsBefore)
     expect((await conversation(visitor.conv)).lastSeq).toBe(before.lastSeq)
   })
@@ -588,7 +577,7 @@ describe('agent presence', () => {
     expect(await conversation(visitor.conv)).toMatchObject({ status: 'assigned', assigneeId: vic.record.id })
     expect((await storedEvents(visitor.conv)).filter((m) => m.systemEvent === 'left')).toEqual([])
     expect(await server.server.store.getAgent(vic.record.id)).toMatchObject({ status: 'online' })
-    await roundTrip(visitor.client)
+    await visitor.client.roundTrip()
     expect(visitor.client.events().filter((m) => m.sys === 'left')).toEqual([])
   })
 

@@ -1,6 +1,5 @@
-import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectAgent, connectVisitor, openSocket, signIn, TestClient } from '../support/chat-client.js'
+import { closeCodeSeen, connectAgent, connectVisitor, openClient, signIn, tryOpenLink } from '../support/chat-client.js'
 import { HOST_ORIGIN, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js'
 
 let server: TestServer | undefined
@@ -14,26 +13,10 @@ async function start(settings: Record<string, string> = {}) {
   return server
 }
 
-/**
- * Tries a WebSocket upgrade: 'open' when a socket was established (and is closed again at
- * once), or the HTTP status the server refused it with.
- */
-function tryUpgrade(url: string, headers: Record<string, string> = {}): Promise<'open' | number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers })
-    socket.once('open', () => {
-      socket.close()
-      resolve('open')
-    })
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0)
-      socket.terminate()
-    })
-    socket.on('error', (error) => reject(error))
-  })
-}
-
-const visitorUrl = (s: TestServer, key = s.site.key) => `${s.wsUrl}?site=${encodeURIComponent(key)}`
+/** Opens a visitor connection (the WebSocket upgrade, or the POST that opens a poll session): 'open' or the refusal's status. */
+const tryVisitor = (s: TestServer, origin?: string, siteKey = s.site.key) => tryOpenLink(s, { siteKey, origin })
+/** The same for an agent connection: no site key. */
+const tryAgent = (s: TestServer, origin?: string) => tryOpenLink(s, { origin })
 
 function login(s: TestServer, body: unknown, contentType = 'application/json') {
   return fetch(`${s.url}/api/auth/login`, {
@@ -43,44 +26,44 @@ function login(s: TestServer, body: unknown, contentType = 'application/json') {
   })
 }
 
-describe('Origin checks on the WebSocket upgrade', () => {
+describe('Origin checks when a connection opens', () => {
   it('lets a visitor connect from an allowed origin', async () => {
     const s = await start()
-    expect(await tryUpgrade(visitorUrl(s), { Origin: HOST_ORIGIN })).toBe('open')
+    expect(await tryVisitor(s, HOST_ORIGIN)).toBe('open')
   })
 
-  it('refuses a visitor connection from an origin the site does not allow with 403, opening no socket', async () => {
+  it('refuses a visitor connection from an origin the site does not allow with 403, opening nothing', async () => {
     const s = await start()
     for (const origin of ['http://evil.test', 'https://shop.test', 'http://shop.test:8080', 'http://shop.test.evil.test', 'null']) {
-      expect(await tryUpgrade(visitorUrl(s), { Origin: origin }), origin).toBe(403)
+      expect(await tryVisitor(s, origin), origin).toBe(403)
     }
   })
 
   it('refuses an unknown site key with 404', async () => {
     const s = await start()
-    expect(await tryUpgrade(visitorUrl(s, 'site_nope'), { Origin: HOST_ORIGIN })).toBe(404)
+    expect(await tryVisitor(s, HOST_ORIGIN, 'site_nope')).toBe(404)
   })
 
   it('lets clients that send no Origin (not browsers) connect', async () => {
     const s = await start()
-    expect(await tryUpgrade(visitorUrl(s))).toBe('open')
-    expect(await tryUpgrade(s.wsUrl)).toBe('open')
+    expect(await tryVisitor(s)).toBe('open')
+    expect(await tryAgent(s)).toBe('open')
   })
 
   it('lets a site with "*" be embedded anywhere', async () => {
     const s = await start()
     const open = await s.addSite('Anywhere', ['*'])
     for (const origin of ['http://evil.test', 'https://elsewhere.example:8443', 'null']) {
-      expect(await tryUpgrade(visitorUrl(s, open.key), { Origin: origin }), origin).toBe('open')
+      expect(await tryVisitor(s, origin, open.key), origin).toBe('open')
     }
   })
 
   it('accepts agent connections only from Parley\'s own origin', async () => {
     const s = await start()
-    expect(await tryUpgrade(s.wsUrl, { Origin: 'http://parley.test' })).toBe('open')
-    expect(await tryUpgrade(s.wsUrl, { Origin: 'http://evil.test' })).toBe(403)
+    expect(await tryAgent(s, 'http://parley.test')).toBe('open')
+    expect(await tryAgent(s, 'http://evil.test')).toBe(403)
     // A customer's site may embed the widget, but not open the console's connection.
-    expect(await tryUpgrade(s.wsUrl, { Origin: HOST_ORIGIN })).toBe(403)
+    expect(await tryAgent(s, HOST_ORIGIN)).toBe(403)
   })
 
   it('does not let a page open an agent session through a widget connection (?site=KEY)', async () => {
@@ -91,7 +74,7 @@ describe('Origin checks on the WebSocket upgrade', () => {
     const open = await s.addSite('Anywhere', ['*'])
     const agentRecord = await s.addAgent({ role: 'admin' })
     const cookie = await signIn(s, agentRecord.email)
-    const client = new TestClient(await openSocket(visitorUrl(s, open.key), { Origin: 'http://evil.test', Cookie: cookie }))
+    const client = await openClient(s, { siteKey: open.key, origin: 'http://evil.test', cookie })
     client.send({ t: 'hello', as: 'agent' })
     const first = await Promise.race([client.waitFor('welcome'), client.waitFor('error')])
     expect(first).toMatchObject({ t: 'error' })
@@ -184,10 +167,10 @@ describe('sign-in', () => {
     expect(logout.headers.get('set-cookie')).toMatch(/parley_session=;.*Max-Age=0/i)
 
     expect((await fetch(`${s.url}/api/auth/me`, { headers: { Cookie: cookie } })).status).toBe(401)
-    const client = new TestClient(await openSocket(s.wsUrl, { Cookie: cookie }))
+    const client = await openClient(s, { cookie })
     client.send({ t: 'hello', as: 'agent' })
     expect(await client.waitFor('error')).toMatchObject({ code: 'not_authenticated' })
-    expect((await client.closed).code).toBe(4401)
+    expect((await client.closed).code).toBe(closeCodeSeen(4401))
   })
 
   it('throttles failed sign-ins: after login-attempts failures, 429 with Retry-After even with the right password', async () => {
@@ -222,21 +205,21 @@ describe('sign-in', () => {
 })
 
 describe('agent connections need a session', () => {
-  it('answers an agent hello without a session cookie with not_authenticated and closes with 4401', async () => {
+  it('answers an agent hello without a session cookie with not_authenticated and closes (4401)', async () => {
     const s = await start()
-    const client = new TestClient(await openSocket(s.wsUrl))
+    const client = await openClient(s)
     client.send({ t: 'hello', as: 'agent' })
     expect(await client.waitFor('error')).toEqual({ t: 'error', code: 'not_authenticated', message: 'sign in first: no valid session' })
-    expect((await client.closed).code).toBe(4401)
+    expect((await client.closed).code).toBe(closeCodeSeen(4401))
     expect(client.ofType('welcome')).toEqual([])
   })
 
   it('refuses a forged session cookie the same way', async () => {
     const s = await start()
-    const client = new TestClient(await openSocket(s.wsUrl, { Cookie: 'parley_session=ps_forged' }))
+    const client = await openClient(s, { cookie: 'parley_session=ps_forged' })
     client.send({ t: 'hello', as: 'agent' })
     expect(await client.waitFor('error')).toMatchObject({ code: 'not_authenticated' })
-    expect((await client.closed).code).toBe(4401)
+    expect((await client.closed).code).toBe(closeCodeSeen(4401))
   })
 })
 

@@ -1,24 +1,34 @@
 /**
- * A protocol client for tests: a real WebSocket, every received frame recorded, and waits
- * that resolve when a matching frame has arrived (before or after the call).
+ * A protocol client for tests: a link to a real server (a WebSocket or a long-polling
+ * session, see link.ts), every received frame recorded, and waits that resolve when a
+ * matching frame has arrived (before or after the call).
  */
 import WebSocket from 'ws'
 import { decodeServerFrame, type ServerFrame } from '../../protocol/index.js'
-import { HOST_ORIGIN, TEST_PASSWORD, type TestServer } from './test-server.js'
 import type { Agent } from '../../server/store/types.js'
+import { openLink, type Link, type LinkClosed, type LinkOptions, type LinkTarget } from './link.js'
+import { HOST_ORIGIN, TEST_PASSWORD } from './test-server.js'
+import { webSocketLink } from './websocket-link.js'
+
+export { closeCodeSeen, openLink, tryOpenLink, TRANSPORT, type Link, type TransportName } from './link.js'
+export { PollClose } from './polling-link.js'
+export { openSocket } from './websocket-link.js'
 
 type Frame<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>
 type Waiter = { match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }
 
 export class TestClient {
   readonly frames: ServerFrame[] = []
-  readonly closed: Promise<{ code: number; reason: string }>
+  readonly closed: Promise<LinkClosed>
+  readonly link: Link
   private waiters: Waiter[] = []
 
-  constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = decodeServerFrame(data.toString())
-      if (!frame) throw new Error(`server sent an undecodable frame: ${data.toString().slice(0, 200)}`)
+  /** Over a link, or over a WebSocket already open (for tests about WebSocket itself). */
+  constructor(link: Link | WebSocket) {
+    this.link = link instanceof WebSocket ? webSocketLink(link) : link
+    this.link.listen((text) => {
+      const frame = decodeServerFrame(text)
+      if (!frame) throw new Error(`server sent an undecodable frame: ${text.slice(0, 200)}`)
       this.frames.push(frame)
       this.waiters = this.waiters.filter((waiter) => {
         if (!waiter.match(frame)) return true
@@ -26,11 +36,23 @@ export class TestClient {
         return false
       })
     })
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+    this.closed = this.link.closed
+  }
+
+  get transport() {
+    return this.link.transport
+  }
+
+  /** The WebSocket under this client; only for tests about WebSocket itself. */
+  get socket(): WebSocket {
+    if (this.link.transport !== 'websocket') {
+      throw new Error('client.socket: this client talks over long polling; a test that needs the WebSocket is WebSocket-only (skipIf(TRANSPORT !== \'websocket\'))')
+    }
+    return this.link.socket
   }
 
   send(frame: object | string) {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+    this.link.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
   }
 
   /** The first frame of this type (received already or later) that passes `where`. */
@@ -67,34 +89,52 @@ export class TestClient {
     return this.waitFor('ack', (ack) => ack.cid === cid)
   }
 
+  /**
+   * Resolves once the server has answered a ping sent after everything sent before: what it
+   * meant to send this client before then has arrived, so what is missing was not sent.
+   *
+   * A ping is answered at once, ahead of frames still being handled, and frames that arrive
+   * together are read together: so the ping leaves only once the link has handed everything
+   * before it to the server (over polling, in a POST of its own). That it comes back after
+   * their answers rests on the chat layer finishing a frame before the next request is read,
+   * which holds with SQLite, whose calls never wait for I/O.
+   */
+  async roundTrip(timeoutMs = 3000) {
+    await this.link.flushed()
+    const earlier = new Set(this.ofType('pong'))
+    this.send({ t: 'ping' })
+    await this.waitFor('pong', (pong) => !earlier.has(pong), timeoutMs)
+  }
+
   close() {
-    this.socket.close()
-    return this.closed
+    return this.link.close()
   }
 }
 
-export function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers })
-    socket.once('open', () => resolve(socket))
-    socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)))
-    socket.once('error', reject)
-  })
+/**
+ * A client whose connection is open but who has not said hello, presenting exactly the
+ * given site key, Origin and cookie (none by default), over TRANSPORT unless told.
+ */
+export async function openClient(target: LinkTarget, options: LinkOptions = {}) {
+  return new TestClient(await openLink(target, options))
 }
 
 export async function connectVisitor(
-  server: TestServer,
-  options: { token?: string; last?: Record<string, number>; origin?: string; siteKey?: string } = {},
+  server: LinkTarget & { site: { key: string } },
+  options: { token?: string; last?: Record<string, number>; origin?: string; siteKey?: string; transport?: LinkOptions['transport'] } = {},
 ) {
-  const url = `${server.wsUrl}?site=${encodeURIComponent(options.siteKey ?? server.site.key)}`
-  const client = new TestClient(await openSocket(url, { Origin: options.origin ?? HOST_ORIGIN }))
+  const client = await openClient(server, {
+    siteKey: options.siteKey ?? server.site.key,
+    origin: options.origin ?? HOST_ORIGIN,
+    transport: options.transport,
+  })
   client.send({ t: 'hello', as: 'visitor', ...(options.token ? { token: options.token } : {}), ...(options.last ? { last: options.last } : {}) })
   const welcome = await client.waitFor('welcome')
   return { client, welcome, token: welcome.token ?? options.token! }
 }
 
 /** Signs in over HTTP and returns the session cookie (`name=value`). */
-export async function signIn(server: TestServer, email: string, password = TEST_PASSWORD): Promise<string> {
+export async function signIn(server: { url: string }, email: string, password = TEST_PASSWORD): Promise<string> {
   const response = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -104,9 +144,13 @@ export async function signIn(server: TestServer, email: string, password = TEST_
   return response.headers.get('set-cookie')!.split(';')[0]!
 }
 
-export async function connectAgent(server: TestServer, agent: Agent, options: { last?: Record<string, number>; cookie?: string } = {}) {
+export async function connectAgent(
+  server: LinkTarget,
+  agent: Agent,
+  options: { last?: Record<string, number>; cookie?: string; transport?: LinkOptions['transport'] } = {},
+) {
   const cookie = options.cookie ?? (await signIn(server, agent.email))
-  const client = new TestClient(await openSocket(server.wsUrl, { Cookie: cookie }))
+  const client = await openClient(server, { cookie, transport: options.transport })
   client.send({ t: 'hello', as: 'agent', ...(options.last ? { last: options.last } : {}) })
   const welcome = await client.waitFor('welcome')
   return { client, welcome, cookie }

@@ -1,10 +1,11 @@
 /**
  * A real Parley server for a test: port 0 on loopback, a fresh SQLite file, silent logs.
  */
+import { randomBytes, scryptSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { createAgent, createSite } from '../../server/admin/admin-actions.js'
+import { createSite } from '../../server/admin/admin-actions.js'
 import { loadConfig, type Config } from '../../server/config.js'
 import { createLogger } from '../../server/ops/logger.js'
 import { startParley, type ParleyServer } from '../../server/parley-server.js'
@@ -14,6 +15,20 @@ import type { Agent, Site } from '../../server/store/types.js'
 export const TEST_PASSWORD = 'correct horse battery'
 export const HOST_ORIGIN = 'http://shop.test'
 
+/**
+ * TEST_PASSWORD hashed once, with light scrypt parameters. A hash carries its parameters
+ * (server/auth/password.ts), so signing in checks it at this light cost too. At the
+ * production cost, creating an agent and signing in took two scrypt runs, about 0.6 s of CPU
+ * per agent: most of the suite's time on two cores. (The CLI tests still create agents the
+ * real way.)
+ */
+const TEST_PASSWORD_HASH = (() => {
+  const params = { N: 1024, r: 8, p: 1 }
+  const salt = randomBytes(16)
+  const key = scryptSync(TEST_PASSWORD.normalize('NFKC'), salt, 64, params)
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$')
+})()
+
 export interface TestServer {
   server: ParleyServer
   config: Config
@@ -22,7 +37,7 @@ export interface TestServer {
   url: string
   wsUrl: string
   site: Site
-  /** Creates an agent serving `site` (or the given sites) with TEST_PASSWORD. */
+  /** Creates an agent serving `site` (or the given sites) with TEST_PASSWORD (hashed lightly: see TEST_PASSWORD_HASH). */
   addAgent(options?: { name?: string; role?: 'admin' | 'agent'; capacity?: number; sites?: Site[] }): Promise<Agent>
   addSite(name: string, origins?: string[]): Promise<Site>
   /** Stops this server and starts a new one on the same database file (and port). */
@@ -65,10 +80,10 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     site,
     async addAgent(options = {}) {
       agentCount += 1
-      return createAgent(server.store, {
+      return server.store.createAgent({
         name: options.name ?? `Agent ${agentCount}`,
         email: `agent${agentCount}-${Math.random().toString(36).slice(2, 8)}@parley.test`,
-        password: TEST_PASSWORD,
+        passwordHash: TEST_PASSWORD_HASH,
         role: options.role ?? 'agent',
         capacity: options.capacity ?? 5,
         siteIds: (options.sites ?? [site]).map((s) => s.id),
