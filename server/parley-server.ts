@@ -27,6 +27,9 @@ import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
 import { createPollingTransport } from './transport/polling.js'
 import { createWebSocketTransport } from './transport/websocket.js'
 
+/** Longest a stop waits for polling clients to collect their goodbye. */
+const POLL_DRAIN_MS = 1_500
+
 export interface ParleyServer {
   url: string
   port: number
@@ -82,12 +85,19 @@ export async function startParley(config: Config, { store, logger }: { store: St
   })
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   const guard = siteOriginGuard(store, config.publicUrl)
-  app.get('/ws', guard, websocket.handler)
+  app.get('/ws', guard, async (c, next) => {
+    if (shuttingDown) return apiError(c, 503, 'shutting_down', 'the server is restarting: try again shortly')
+    await next()
+  }, websocket.handler)
   app.use('/poll', guard, widgetCors(), bodyLimit({
     maxSize: config.maxFrameBytes * 4,
     onError: (c) => apiError(c, 413, 'too_large', `request body is larger than ${config.maxFrameBytes * 4} bytes`),
   }))
-  app.post('/poll', (c) => (c.req.query('sid') === undefined ? polling.open(c) : polling.post(c)))
+  app.post('/poll', (c) => {
+    if (c.req.query('sid') !== undefined) return polling.post(c)
+    if (shuttingDown) return apiError(c, 503, 'shutting_down', 'the server is restarting: try again shortly')
+    return polling.open(c)
+  })
   app.get('/poll', (c) => polling.get(c))
   app.delete('/poll', (c) => polling.remove(c))
 
@@ -109,12 +119,16 @@ export async function startParley(config: Config, { store, logger }: { store: St
     stop() {
       stopping ??= (async () => {
         shuttingDown = true
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         connections.sayGoodbye('server restarting', CloseCode.restart)
         websocket.close()
+        // Polling clients fetch their goodbye with their next request: keep listening for it.
+        await polling.drain(POLL_DRAIN_MS)
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         polling.close()
         await service.shutdown()
         await bus.close()
+        // Answers just sent leave kept-alive connections idle: close them now, not in 2 s.
+        await new Promise((resolve) => setImmediate(resolve))
         ;(server as Server).closeIdleConnections()
         const forced = setTimeout(() => (server as Server).closeAllConnections(), 2000)
         await closed

@@ -218,6 +218,16 @@ export function createPollingTransport(options: PollingTransportOptions) {
       return sessions.size
     },
 
+    /**
+     * Waits until every ended session has handed out its last frames (the `bye`) or
+     * `timeoutMs` passes: a client between two GETs collects its goodbye with the next one.
+     */
+    async drain(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs
+      const undelivered = () => [...sessions.values()].some((session) => session.pending.length > 0)
+      while (undelivered() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+    },
+
     close() {
       clearInterval(sweeper)
       for (const session of sessions.values()) end(session)

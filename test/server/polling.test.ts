@@ -560,11 +560,7 @@ describe('a server that stops', () => {
     await stopping
   })
 
-  // BUG (server/transport/polling.ts, close()): on stop every poll session is dropped at once,
-  // so a client between two GETs, which has not collected its `bye` yet, never gets it; the
-  // comment on LINGER_MS means closed sessions to linger for exactly that. Its next GET fails
-  // (the server no longer listens) or, on a kept-alive connection, gets 404.
-  it.fails('BUG: tells a client that is between two GETs bye on its next GET', async () => {
+  it('tells a client that is between two GETs bye on its next GET', async () => {
     const s = await start()
     const visitor = await visitorPoll(s)
     const stopping = s.server.stop()
@@ -576,11 +572,9 @@ describe('a server that stops', () => {
     }
   })
 
-  // BUG (server/parley-server.ts, stop()): closeIdleConnections() runs before the answers to
-  // waiting GETs have gone out; the kept-alive connections they leave idle are closed only by
-  // the forced closeAllConnections() 2 s later. Browsers keep connections alive, so with any
-  // widget polling, a stop takes 2 s more than it needs.
-  it.fails('BUG: stops promptly while a browser-like (keep-alive) poll is waiting', async () => {
+  // Browsers keep connections alive: once the waiting GET has its answer, nothing should hold
+  // the stop for the forced close of connections.
+  it('stops promptly while a browser-like (keep-alive) poll is waiting', async () => {
     const s = await start()
     const visitor = await visitorPoll(s)
     const held = visitor.get(visitor.ack)
