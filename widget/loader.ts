@@ -77,7 +77,7 @@ function boot(script: HTMLScriptElement) {
   const launcher = document.createElement('button')
   launcher.className = 'launcher'
   launcher.type = 'button'
-  launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16v12H7l-3 3z"/></svg><span class="badge" hidden></span>'
+  launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16v12H7l-3 3z"/><path class="x" d="M6 6l12 12M18 6 6 18"/></svg><span class="badge" hidden></span>'
   launcher.addEventListener('click', () => setOpen(!state.open))
   const panelSlot = document.createElement('div')
   panelSlot.className = 'panel-slot'
