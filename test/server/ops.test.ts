@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openStore } from '../../server/store/open-store.js'
 import { connectAgent, connectVisitor, openSocket, TestClient } from '../support/chat-client.js'
 import { HOST_ORIGIN, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js'
+import { freePort } from '../support/free-port.js'
 
 let server: TestServer | undefined
 const children: ChildProcess[] = []
@@ -117,16 +117,6 @@ describe('graceful shutdown of a real process', () => {
     return env
   }
 
-  function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const probe = createServer()
-      probe.once('error', reject)
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number }
-        probe.close(() => resolve(port))
-      })
-    })
-  }
 
   /** Runs the CLI to completion and parses its --json output. */
   function cli(args: string[]): Promise<unknown> {

@@ -1,6 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -16,6 +15,7 @@ import { openStore } from '../../server/store/open-store.js'
 import type { Agent, Site } from '../../server/store/types.js'
 import { connectAgent, connectVisitor, openSocket, TestClient, TRANSPORT } from '../support/chat-client.js'
 import { HOST_ORIGIN, TEST_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js'
+import { freePort } from '../support/free-port.js'
 
 let server: TestServer
 
@@ -418,17 +418,6 @@ async function parley<T>(args: string[]): Promise<T> {
   return JSON.parse(stdout) as T
 }
 
-/** A port nobody listens on right now, chosen by the OS. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 interface ParleyProcess {
   child: ChildProcess
