@@ -55,6 +55,9 @@ interface Attempt {
   welcomed: boolean
 }
 
+/** Any attempt that brings no `welcome` within this time (and is no WebSocket with a fallback) is given up. */
+const ATTEMPT_TIMEOUT_MS = 10_000
+
 /** Refusals that resending cannot fix: the message is dropped from the outbox and reported. */
 const FINAL_ERRORS: ErrorCode[] = ['bad_json', 'bad_frame', 'too_large', 'unknown_type', 'forbidden', 'not_found', 'conflict']
 
@@ -110,15 +113,13 @@ export function createConnection(options: ConnectionOptions) {
     setState(failures === 0 && state === 'connecting' ? 'connecting' : 'reconnecting')
     const transport = preferPolling || !websocket ? polling! : websocket
     const attempt = (active = start(transport))
-    if (transport === websocket && polling) {
-      later('fallback', fallbackAfterMs, function webSocketTooSlow() {
-        if (active !== attempt || attempt.welcomed) return
-        // Upgrades that hang (a proxy holding them) count as failed: go on over polling.
-        preferPolling = true
-        drop(attempt)
-        connect()
-      })
-    }
+    // An attempt that hears nothing (a proxy holding it) is a loss like any other. A WebSocket
+    // one is given up sooner when polling can take over.
+    later('fallback', transport === websocket && polling ? fallbackAfterMs : ATTEMPT_TIMEOUT_MS, function attemptTooSlow() {
+      if (active !== attempt || attempt.welcomed) return
+      attempt.link.close() // a closed link reports nothing more: the loss is handled here
+      lost(attempt)
+    })
   }
 
   function drop(attempt: Attempt) {
