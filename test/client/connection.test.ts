@@ -4,11 +4,8 @@
  * protocol client. Networks that fail are made by a TCP proxy between the two.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import {
   createConnection,
-  pollingTransport,
-  websocketTransport,
   type Connection,
   type ConnectionOptions,
   type ConnectionState,
@@ -19,6 +16,7 @@ import type { Agent } from '../../server/store/types.js'
 import { connectAgent, type TestClient } from '../support/chat-client.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
 import { HOST_ORIGIN, startTestServer, type TestServer } from '../support/test-server.js'
+import { delay, transportsWith, waitUntil, type TransportChoice } from '../support/node-transports.js'
 
 const HEARTBEAT_MS = 1000
 const SETTINGS = {
@@ -47,29 +45,9 @@ afterEach(async () => {
 
 // --- Helpers -------------------------------------------------------------------------------------
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Checks `condition` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms until ${what}`)
-    await delay(20)
-  }
-}
-
-type TransportChoice = 'websocket' | 'polling' | 'both'
-
-/** The transports a browser widget on http://shop.test would use (Node 20 has no global WebSocket). */
-function visitorTransports(choice: TransportChoice = 'both'): ConnectionOptions['transports'] {
-  const websocket = websocketTransport(function webSocketFromShop(url) {
-    return new WebSocket(url, { headers: { Origin: HOST_ORIGIN } }) as unknown as globalThis.WebSocket
-  })
-  const polling = pollingTransport(function fetchFromShop(input, init) {
-    return fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Origin: HOST_ORIGIN } })
-  })
-  return choice === 'both' ? { websocket, polling } : choice === 'websocket' ? { websocket } : { polling }
-}
+/** The transports a browser widget on http://shop.test would use. */
+const visitorTransports = (choice: TransportChoice = 'both') => transportsWith({ Origin: HOST_ORIGIN }, choice)
 
 /** A transport that counts the links it opens: how a test sees reconnect attempts. */
 function counted(transport: Transport) {

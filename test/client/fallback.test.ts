@@ -6,11 +6,8 @@
  * store's, and every message written must be stored exactly once.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import {
   createConnection,
-  pollingTransport,
-  websocketTransport,
   type Connection,
   type ConnectionOptions,
 } from '../../client/index.js'
@@ -19,6 +16,7 @@ import type { Message } from '../../server/store/types.js'
 import { signIn } from '../support/chat-client.js'
 import { seededRandom, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
 import { HOST_ORIGIN, startTestServer, type TestServer } from '../support/test-server.js'
+import { delay, transportsWith, waitUntil, type TransportChoice } from '../support/node-transports.js'
 
 const SETTINGS = {
   'heartbeat-interval': '1000',
@@ -47,29 +45,6 @@ afterEach(async () => {
 
 // --- Helpers -------------------------------------------------------------------------------------
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Checks `condition` every 20 ms until it holds; fails with `what()` after `timeoutMs`. */
-async function waitUntil(what: () => string, condition: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms until ${what()}`)
-    await delay(20)
-  }
-}
-
-type TransportChoice = 'websocket' | 'polling' | 'both'
-
-/** Transports that add these headers to every request, as a browser adds Origin and cookies. */
-function transportsWith(headers: Record<string, string>, choice: TransportChoice): ConnectionOptions['transports'] {
-  const websocket = websocketTransport(function webSocketWithHeaders(url) {
-    return new WebSocket(url, { headers }) as unknown as globalThis.WebSocket
-  })
-  const polling = pollingTransport(function fetchWithHeaders(input, init) {
-    return fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } })
-  })
-  return choice === 'both' ? { websocket, polling } : choice === 'websocket' ? { websocket } : { polling }
-}
 
 interface Party {
   role: 'visitor' | 'agent'
