@@ -55,6 +55,12 @@ export default [
     plugins: [...plugins(), replace({ preventAssignment: true, values: { PANEL_FILE: () => JSON.stringify(panelFile) } })],
   },
   {
+    // The agent console: a Preact app of its own, served at /console under its hashed name.
+    input: 'console/index.tsx',
+    output: { dir: 'dist/public/console', format: 'es', entryFileNames: 'console-[hash].js', chunkFileNames: '[name]-[hash].js' },
+    plugins: plugins(),
+  },
+  {
     // The shared wire protocol on its own: proves it bundles for browsers and shows its cost.
     input: 'protocol/index.ts',
     output: { file: 'dist/public/protocol.js', format: 'es' },

@@ -84,6 +84,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
     openSession,
   })
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
+  app.route('/', (await import('./http/console-routes.js')).consoleRoutes())
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, async (c, next) => {
     if (shuttingDown) return apiError(c, 503, 'shutting_down', 'the server is restarting: try again shortly')

@@ -1,0 +1,43 @@
+import type { ConnectionState } from '../client/index.js'
+import type { AgentStatus } from '../protocol/index.js'
+
+const CONNECTION_LABEL: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  online: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+}
+
+interface TopBarProps {
+  name: string
+  status: AgentStatus
+  connection: ConnectionState
+  onStatus(status: 'online' | 'away'): void
+  onSignOut(): void
+}
+
+/** Brand, connection state, the agent's presence switch and sign-out. */
+export function TopBar({ name, status, connection, onStatus, onSignOut }: TopBarProps) {
+  const away = status === 'away'
+  return (
+    <header class="topbar">
+      <div class="brand"><span class="logo" aria-hidden="true">P</span> Parley</div>
+      <span class={`connection is-${connection}`} role="status">{CONNECTION_LABEL[connection]}</span>
+      <div class="topbar-right">
+        <button
+          type="button"
+          role="switch"
+          class={`presence ${away ? 'is-away' : 'is-online'}`}
+          aria-checked={!away}
+          aria-label="Available for new chats"
+          onClick={() => onStatus(away ? 'online' : 'away')}
+        >
+          <span class="dot" aria-hidden="true" />
+          {away ? 'Away' : 'Online'}
+        </button>
+        <span class="me">{name}</span>
+        <button type="button" class="ghost" onClick={onSignOut}>Sign out</button>
+      </div>
+    </header>
+  )
+}

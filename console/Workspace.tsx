@@ -1,0 +1,101 @@
+import { useEffect, useMemo, useReducer, useState } from 'preact/hooks'
+import { createConnection, pollingTransport, websocketTransport } from '../client/index.js'
+import type { ClientFrame } from '../protocol/index.js'
+import type { SignedInAgent } from './auth.js'
+import { ConversationView } from './ConversationView.js'
+import { Inbox } from './Inbox.js'
+import { TopBar } from './TopBar.js'
+import { consoleReducer, initialConsoleState, type InboxTab } from './state.js'
+
+/** How many conversations' recent events are fetched on connect, for the inbox rows (the rate limit allows a burst of 20). */
+const PRELOAD_CONVERSATIONS = 15
+
+export type Command = Exclude<ClientFrame, { t: 'send' | 'hello' }>
+
+/** What the views may do, bound to one connection. */
+export interface Actions {
+  send(conv: number, text: string): void
+  command(frame: Command): void
+  read(conv: number, seq: number): void
+  dismissNotice(): void
+}
+
+/** The signed-in console: one connection, one reducer, the inbox beside the open conversation. */
+export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOut(): void }) {
+  const [state, dispatch] = useReducer(consoleReducer, initialConsoleState)
+  const [tab, setTab] = useState<InboxTab>('mine')
+  const [selected, setSelected] = useState<number>()
+
+  const connection = useMemo(() => {
+    const made = createConnection({
+      url: location.origin,
+      hello: () => ({ as: 'agent' }),
+      transports: { websocket: websocketTransport(), polling: pollingTransport() },
+      onState: (next) => dispatch({ type: 'connection', state: next }),
+      onFrame(frame) {
+        if (frame.t === 'history') {
+          const newest = frame.events[frame.events.length - 1]
+          // Replays after a reconnect then start from what history brought.
+          if (newest) made.seen(frame.conv, newest.seq)
+        }
+        dispatch({ type: 'frame', frame })
+        if (frame.t === 'welcome') {
+          for (const conversation of frame.conversations.slice(0, PRELOAD_CONVERSATIONS)) {
+            made.send({ t: 'history', conv: conversation.id, limit: 20 })
+          }
+        }
+      },
+    })
+    return made
+  }, [])
+  useEffect(() => () => connection.close(), [connection])
+
+  const actions = useMemo<Actions>(() => ({
+    send(conv, text) {
+      const cid = connection.sendMessage(text, conv)
+      dispatch({ type: 'send', cid, conv, text, at: Date.now() })
+    },
+    command: (frame) => {
+      connection.send(frame)
+    },
+    read(conv, seq) {
+      connection.send({ t: 'read', conv, seq })
+      dispatch({ type: 'read', conv, seq })
+    },
+    dismissNotice: () => dispatch({ type: 'dismiss-notice' }),
+  }), [connection])
+
+  const me = state.agents[agent.id]
+  const conversation = selected === undefined ? undefined : state.conversations[selected]
+
+  return (
+    <div class="workspace">
+      <TopBar
+        name={agent.name}
+        status={me?.status ?? 'online'}
+        connection={state.connection}
+        onStatus={(status) => actions.command({ t: 'status', status })}
+        onSignOut={() => {
+          connection.close()
+          onSignOut()
+        }}
+      />
+      <div class="columns">
+        <Inbox state={state} tab={tab} selected={selected} onTab={setTab} onSelect={setSelected} />
+        {conversation ? (
+          <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} />
+        ) : (
+          <section class="empty-view">
+            <p>Select a conversation from the inbox.</p>
+          </section>
+        )}
+      </div>
+      {state.notice && (
+        <div class="toast" role="alert">
+          {state.notice}
+          <button type="button" class="link" onClick={actions.dismissNotice}>Dismiss</button>
+        </div>
+      )}
+    </div>
+  )
+}

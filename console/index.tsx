@@ -1,0 +1,12 @@
+/**
+ * The agent console, served at /console. The stylesheet is adopted rather than put in a <style>
+ * tag, so the page keeps a strict Content-Security-Policy.
+ */
+import { render } from 'preact'
+import { App } from './App.js'
+import { consoleCss } from './styles.js'
+
+const sheet = new CSSStyleSheet()
+sheet.replaceSync(consoleCss)
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]
+render(<App />, document.body)
