@@ -45,8 +45,8 @@ button:disabled{cursor:default;opacity:.55}
 .columns{flex:1;display:flex;min-height:0}
 
 .inbox{width:340px;flex:none;display:flex;flex-direction:column;background:var(--panel);border-right:1px solid var(--line);min-height:0}
-.tabs{display:flex;border-bottom:1px solid var(--line);padding:0 8px}
-.tab{flex:1;background:none;border:0;border-bottom:2px solid transparent;padding:12px 4px 10px;color:var(--muted);font-weight:600;font-size:13px;display:flex;justify-content:center;align-items:center;gap:6px}
+.tabs{display:flex;border-bottom:1px solid var(--line);padding:0 4px}
+.tab{flex:1;white-space:nowrap;background:none;border:0;border-bottom:2px solid transparent;padding:12px 4px 10px;color:var(--muted);font-weight:600;font-size:13px;display:flex;justify-content:center;align-items:center;gap:6px}
 .tab[aria-selected=true]{color:var(--accent);border-bottom-color:var(--accent)}
 .tab-count{background:#eef0f5;color:var(--muted);border-radius:999px;padding:0 7px;font-size:11px;line-height:18px}
 .tab[aria-selected=true] .tab-count{background:var(--accent-soft);color:var(--accent)}
