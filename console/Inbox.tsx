@@ -58,7 +58,7 @@ export function Inbox({ state, tab, selected, onTab, onSelect }: InboxProps) {
                   </span>
                   <span class="row-bottom">
                     <span class="row-last">
-                      {typing ? <em>typing…</em> : last ? `${last.author.role === 'agent' ? 'You: ' : ''}${last.text}` : '…'}
+                      {typing ? <em>typing…</em> : last ? `${last.author.role !== 'agent' ? '' : last.author.id === state.me?.id ? 'You: ' : `${last.author.name ?? 'Agent'}: `}${last.text}` : '…'}
                     </span>
                     {unread > 0 && <span class="badge" aria-label={`${unread} unread`}>{unread}</span>}
                   </span>
