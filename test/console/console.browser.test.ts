@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from '../support/browser.js'
-import { connectVisitor } from '../support/chat-client.js'
+import { connectAgent, connectVisitor } from '../support/chat-client.js'
 import { freePort } from '../support/free-port.js'
 import { TEST_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js'
 
@@ -139,6 +139,29 @@ describe('the agent console', () => {
     await page.getByRole('button', { name: 'Claim' }).click()
     await page.getByText('Assigned to you').waitFor({ timeout: UI_MS })
     await visitor.waitFor('msg', (m) => m.sys === 'joined', UI_MS)
+    await visitor.close()
+    await page.context().close()
+  })
+
+  it('transfers a chat to a colleague who is online', async () => {
+    const site = await server.addSite('Transfers')
+    const agent = await server.addAgent({ name: 'First Agent', sites: [site] })
+    const { page } = await openConsole()
+    await signInThroughForm(page, agent.email)
+    await page.getByText('Connected').waitFor({ timeout: UI_MS })
+    const { client: visitor } = await connectVisitor(server, { siteKey: site.key })
+    await visitor.say('Can I change my delivery address?')
+    await page.locator('.row', { hasText: 'delivery address' }).click({ timeout: UI_MS })
+    await page.getByText('Assigned to you').waitFor({ timeout: UI_MS })
+
+    // The colleague comes online after the chat was assigned, so it stays with the first agent.
+    const colleague = await server.addAgent({ name: 'Second Agent', sites: [site] })
+    const { client: colleagueClient } = await connectAgent(server, colleague)
+    await page.getByLabel('Transfer to').selectOption({ label: 'Second Agent' }, { timeout: UI_MS })
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click()
+    await page.getByText('Assigned to Second Agent').waitFor({ timeout: UI_MS })
+    await visitor.waitFor('msg', (m) => m.sys === 'transferred', UI_MS)
+    await colleagueClient.close()
     await visitor.close()
     await page.context().close()
   })
