@@ -16,6 +16,7 @@ import type { Config } from './config.js'
 import { createApp } from './http/app.js'
 import { clientAddress } from './http/client-address.js'
 import { apiError } from './http/errors.js'
+import { consoleRoutes } from './http/console-routes.js'
 import { widgetRoutes } from './http/widget-routes.js'
 import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-guard.js'
 import type { Logger } from './ops/logger.js'
@@ -84,7 +85,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
     openSession,
   })
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
-  app.route('/', (await import('./http/console-routes.js')).consoleRoutes())
+  app.route('/', consoleRoutes())
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, async (c, next) => {
     if (shuttingDown) return apiError(c, 503, 'shutting_down', 'the server is restarting: try again shortly')
