@@ -23,7 +23,7 @@ export type WidgetApi = WidgetActions & {
   version: string
   on(event: WidgetEvent, listener: (data: unknown) => void): void
   off(event: WidgetEvent, listener: (data: unknown) => void): void
-  emit(event: WidgetEvent, data: unknown): void
+  emit(event: WidgetEvent, data?: unknown): void
   call(name: string, ...args: unknown[]): void
 }
 
@@ -43,7 +43,7 @@ export function createApi(actions: WidgetActions, log: (...args: unknown[]) => v
   } as WidgetApi
   Object.assign(api, methods, {
     version: '1',
-    emit(event: WidgetEvent, data: unknown) {
+    emit(event: WidgetEvent, data?: unknown) {
       for (const listener of listeners.get(event) ?? []) {
         try {
           listener(data)

@@ -139,6 +139,8 @@ function boot(script: HTMLScriptElement) {
         if (frame.t === 'welcome') {
           if (frame.token) storage.set('token', frame.token)
           if (frame.site) storage.set('site', frame.site)
+          // What `identify` said before there was a connection (or to an earlier one).
+          sendSavedProfile()
         }
         const known = state.events.some((event) => frame.t === 'msg' && event.seq === frame.seq && event.conv === frame.conv)
         dispatch({ type: 'frame', frame })
@@ -150,7 +152,7 @@ function boot(script: HTMLScriptElement) {
           if (top) connection!.seen(frame.conv, top.seq)
         }
         if (frame.t === 'msg' && frame.author.role === 'agent' && !known) notifyAgentMessage(frame)
-        if (frame.t === 'welcome') api.emit('ready', undefined)
+        if (frame.t === 'welcome') api.emit('ready')
       },
     })
   }
@@ -172,7 +174,7 @@ function boot(script: HTMLScriptElement) {
   function setOpen(open: boolean) {
     if (open === state.open) return
     dispatch({ type: open ? 'open' : 'close' })
-    api.emit(open ? 'open' : 'close', undefined)
+    api.emit(open ? 'open' : 'close')
     if (open) {
       stopFlashing()
       if (!connection) connect()
@@ -198,8 +200,10 @@ function boot(script: HTMLScriptElement) {
   function sendProfile(profile: { name?: string; email?: string }) {
     const fields = { ...(profile.name ? { name: String(profile.name).slice(0, 100) } : {}), ...(profile.email ? { email: String(profile.email).slice(0, 254) } : {}) }
     storage.set('profile', { ...storage.get<object>('profile'), ...fields })
-    connection?.send({ t: 'profile', ...fields })
+    sendSavedProfile()
   }
+  const sendSavedProfile = () => connection?.send({ t: 'profile', ...storage.get<object>('profile') })
+
 
   const context: LoaderContext = {
     locale,

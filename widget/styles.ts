@@ -10,6 +10,5 @@ export const launcherCss = `.root{--accent:#3b5bdb;position:fixed;z-index:214748
 .x,.open .launcher path{display:none}
 .open .launcher .x{display:inline;fill:none;stroke:currentColor;stroke-width:2.5}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#e03131;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center}
-.badge[hidden]{display:none}
 @media (max-width:480px){.root.open .launcher{display:none}}
 `
