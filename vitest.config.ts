@@ -1,4 +1,13 @@
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
+
+// Browser tests drive Debian's Chromium. Without it they are left out, loudly, except on CI,
+// where a missing browser must fail the run rather than pass it with less tested.
+const CHROMIUM = '/usr/bin/chromium'
+const withBrowser = existsSync(CHROMIUM) || process.env.CI === 'true'
+if (!withBrowser) {
+  console.warn(`\n*** ${CHROMIUM} not found: the browser tests (*.browser.test.ts) are SKIPPED. Install it: sudo apt-get install chromium ***\n`)
+}
 
 /** The suites that speak the chat protocol through test/support/chat-client.ts: they run over both transports. */
 const protocolSuites = [
@@ -21,7 +30,7 @@ export default defineConfig({
           // Everything, with clients on WebSockets (the transport test/support uses by default).
           name: 'websocket',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/server/polling.test.ts'],
+          exclude: ['test/server/polling.test.ts', ...(withBrowser ? [] : ['test/**/*.browser.test.ts'])],
           env: { TEST_TRANSPORT: 'websocket' },
         },
       },
