@@ -48,6 +48,7 @@ export function Composer({ placeholder, onSend, onTyping }: ComposerProps) {
         value={text}
         maxLength={MAX_TEXT_LENGTH}
         aria-label="Reply"
+        title="Alt+R comes back here from anywhere"
         placeholder={placeholder}
         onInput={(event) => {
           const value = (event.currentTarget as HTMLTextAreaElement).value

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { shortDuration } from './format.js'
+import { SHORTCUTS_HELP } from './shortcuts.js'
 import { inboxOf, lastMessageOf, unreadOf, visitorName, waitingSince, type ConsoleState, type InboxTab } from './state.js'
 
 const TABS: [InboxTab, string][] = [
@@ -21,6 +22,11 @@ interface InboxProps {
 export function Inbox({ state, tab, selected, onTab, onSelect }: InboxProps) {
   const now = useNow(30_000)
   const rows = inboxOf(state, tab)
+  const list = useRef<HTMLUListElement>(null)
+  // A selection moved by the keyboard stays in sight.
+  useEffect(() => {
+    list.current?.querySelector('.is-selected')?.scrollIntoView({ block: 'nearest' })
+  }, [selected])
   return (
     <nav class="inbox" aria-label="Inbox">
       <div class="tabs" role="tablist">
@@ -34,7 +40,7 @@ export function Inbox({ state, tab, selected, onTab, onSelect }: InboxProps) {
           )
         })}
       </div>
-      <ul class="rows" role="tabpanel" aria-label={TABS.find(([id]) => id === tab)![1]}>
+      <ul ref={list} class="rows" role="tabpanel" aria-label={TABS.find(([id]) => id === tab)![1]}>
         {rows.length === 0 && <li class="rows-empty">No conversations here.</li>}
         {rows.map((conversation) => {
           const last = lastMessageOf(state, conversation.id)
@@ -69,6 +75,7 @@ export function Inbox({ state, tab, selected, onTab, onSelect }: InboxProps) {
           )
         })}
       </ul>
+      <p class="shortcuts">{SHORTCUTS_HELP}</p>
     </nav>
   )
 }

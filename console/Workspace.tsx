@@ -5,7 +5,8 @@ import type { SignedInAgent } from './auth.js'
 import { ConversationView } from './ConversationView.js'
 import { Inbox } from './Inbox.js'
 import { TopBar } from './TopBar.js'
-import { consoleReducer, initialConsoleState, type InboxTab } from './state.js'
+import { useShortcuts } from './shortcuts.js'
+import { consoleReducer, inboxOf, initialConsoleState, neighbourOf, type InboxTab } from './state.js'
 
 /** How many conversations' recent events are fetched on connect, for the inbox rows (the rate limit allows a burst of 20). */
 const PRELOAD_CONVERSATIONS = 15
@@ -64,6 +65,12 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
     },
     dismissNotice: () => dispatch({ type: 'dismiss-notice' }),
   }), [connection])
+
+  useShortcuts({
+    next: () => setSelected((current) => neighbourOf(inboxOf(state, tab), current, 1)),
+    previous: () => setSelected((current) => neighbourOf(inboxOf(state, tab), current, -1)),
+    focusReply: () => document.querySelector<HTMLTextAreaElement>('.composer textarea')?.focus(),
+  })
 
   const me = state.agents[agent.id]
   const conversation = selected === undefined ? undefined : state.conversations[selected]

@@ -213,3 +213,22 @@ export function transferTargets(state: ConsoleState): AgentSummary[] {
     .filter((a) => a.id !== state.me?.id && a.status === 'online')
     .sort((a, b) => a.name.localeCompare(b.name))
 }
+
+/**
+ * The conversation one step down (`1`) or up (`-1`) an inbox list from the selected one, stopping
+ * at either end; from nothing selected (or one not in the list), the first or the last.
+ *
+ * @example neighbourOf(inboxOf(state, 'mine'), selected, 1) // Alt+ArrowDown
+ */
+export function neighbourOf(rows: ConversationSummary[], selected: number | undefined, step: 1 | -1): number | undefined {
+  const at = rows.findIndex((c) => c.id === selected)
+  if (at < 0) return (step === 1 ? rows[0] : rows[rows.length - 1])?.id
+  return rows[Math.min(rows.length - 1, Math.max(0, at + step))]!.id
+}
+
+/** Visitor messages unread across every open conversation: the count in the page title. */
+export function totalUnread(state: ConsoleState): number {
+  let total = 0
+  for (const conversation of Object.values(state.conversations)) total += unreadOf(state, conversation.id)
+  return total
+}

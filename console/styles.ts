@@ -63,6 +63,7 @@ button:disabled{cursor:default;opacity:.55}
 .row-last{flex:1;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:13px}
 .row.is-unread .row-last{color:var(--ink)}
 .row-meta{font-size:12px;color:var(--muted)}
+.shortcuts{flex:none;margin:0;padding:8px 16px;border-top:1px solid var(--line);font-size:11px;color:var(--muted)}
 .badge{background:var(--accent);color:#fff;border-radius:999px;min-width:20px;padding:0 6px;font-size:11px;line-height:20px;text-align:center;font-weight:700}
 
 .empty-view{flex:1;display:grid;place-items:center;color:var(--muted)}

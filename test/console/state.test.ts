@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChatEvent, ConversationSummary, ServerFrame } from '../../protocol/index.js'
 import { defaultLimits } from '../../protocol/limits.js'
 import {
-  consoleReducer, inboxOf, initialConsoleState, lastMessageOf, transferTargets, unreadOf, visitorName, waitingSince,
+  consoleReducer, inboxOf, initialConsoleState, lastMessageOf, neighbourOf, totalUnread, transferTargets, unreadOf, visitorName, waitingSince,
   type ConsoleAction, type ConsoleState,
 } from '../../console/state.js'
 
@@ -121,5 +121,29 @@ describe('console state', () => {
   it('names a visitor by name, else by number', () => {
     expect(visitorName(summary(1))).toBe('Visitor #101')
     expect(visitorName(summary(1, { visitor: { id: 5, name: 'Lin' } }))).toBe('Lin')
+  })
+
+  it('steps through an inbox list for Alt+ArrowDown and Alt+ArrowUp, stopping at either end', () => {
+    const rows = [summary(1), summary(2), summary(3)]
+    expect(neighbourOf(rows, undefined, 1)).toBe(1)
+    expect(neighbourOf(rows, undefined, -1)).toBe(3)
+    expect(neighbourOf(rows, 1, 1)).toBe(2)
+    expect(neighbourOf(rows, 2, -1)).toBe(1)
+    expect(neighbourOf(rows, 3, 1)).toBe(3)
+    expect(neighbourOf(rows, 1, -1)).toBe(1)
+    // Selected in another tab: the list starts over.
+    expect(neighbourOf(rows, 9, 1)).toBe(1)
+    expect(neighbourOf([], 1, 1)).toBeUndefined()
+  })
+
+  it('adds up unread visitor messages of open conversations for the page title', () => {
+    const state = run(
+      welcome([summary(1, { lastSeq: 2 }), summary(2, { status: 'closed', lastSeq: 4 }), summary(3)]),
+      msg(3, 1, 'visitor'),
+      msg(3, 2, 'agent'),
+      msg(3, 3, 'visitor'),
+    )
+    expect(totalUnread(state)).toBe(4)
+    expect(totalUnread(consoleReducer(state, { type: 'read', conv: 1, seq: 2 }))).toBe(2)
   })
 })
