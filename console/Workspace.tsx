@@ -1,12 +1,14 @@
-import { useEffect, useMemo, useReducer, useState } from 'preact/hooks'
+import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
 import { createConnection, pollingTransport, websocketTransport } from '../client/index.js'
 import type { ClientFrame } from '../protocol/index.js'
+import { createAlertTracker } from './alerts.js'
+import { askForNotifications, notificationsState, playChime, showNotification, unlockSound } from './announce.js'
 import type { SignedInAgent } from './auth.js'
 import { ConversationView } from './ConversationView.js'
 import { Inbox } from './Inbox.js'
 import { TopBar } from './TopBar.js'
 import { useShortcuts } from './shortcuts.js'
-import { consoleReducer, inboxOf, initialConsoleState, neighbourOf, type InboxTab } from './state.js'
+import { consoleReducer, inboxOf, initialConsoleState, neighbourOf, totalUnread, type InboxTab } from './state.js'
 
 /** How many conversations' recent events are fetched on connect, for the inbox rows (the rate limit allows a burst of 20). */
 const PRELOAD_CONVERSATIONS = 15
@@ -26,8 +28,13 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
   const [state, dispatch] = useReducer(consoleReducer, initialConsoleState)
   const [tab, setTab] = useState<InboxTab>('mine')
   const [selected, setSelected] = useState<number>()
+  const [notifications, setNotifications] = useState(notificationsState)
+  // Read by the connection's frame handler, which outlives renders.
+  const open = useRef<number | undefined>(undefined)
+  open.current = selected
 
   const connection = useMemo(() => {
+    const newsIn = createAlertTracker()
     const made = createConnection({
       url: location.origin,
       hello: () => ({ as: 'agent' }),
@@ -38,6 +45,11 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
           const newest = frame.events[frame.events.length - 1]
           // Replays after a reconnect then start from what history brought.
           if (newest) made.seen(frame.conv, newest.seq)
+        }
+        const news = newsIn(frame)
+        if (news && (document.visibilityState === 'hidden' || news.conv !== open.current)) {
+          playChime()
+          showNotification(news, setSelected)
         }
         dispatch({ type: 'frame', frame })
         if (frame.t === 'welcome') {
@@ -50,6 +62,26 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
     return made
   }, [])
   useEffect(() => () => connection.close(), [connection])
+
+  // The first click or key press lets the chime play later (browsers' autoplay rule).
+  useEffect(() => {
+    const options = { once: true, capture: true }
+    document.addEventListener('pointerdown', unlockSound, options)
+    document.addEventListener('keydown', unlockSound, options)
+    return () => {
+      document.removeEventListener('pointerdown', unlockSound, options)
+      document.removeEventListener('keydown', unlockSound, options)
+    }
+  }, [])
+
+  const unread = totalUnread(state)
+  useEffect(() => {
+    const title = document.title.replace(/^\(\d+\) /, '')
+    document.title = unread ? `(${unread}) ${title}` : title
+  }, [unread])
+  useEffect(() => () => {
+    document.title = document.title.replace(/^\(\d+\) /, '')
+  }, [])
 
   const actions = useMemo<Actions>(() => ({
     send(conv, text) {
@@ -81,6 +113,8 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
         name={agent.name}
         status={me?.status ?? 'online'}
         connection={state.connection}
+        notifications={notifications}
+        onEnableNotifications={async () => setNotifications(await askForNotifications())}
         onStatus={(status) => actions.command({ t: 'status', status })}
         onSignOut={() => {
           connection.close()

@@ -1,0 +1,61 @@
+/**
+ * Which incoming frames are news to tell the agent about: a conversation not seen before, or a
+ * visitor message newer than any seen in its conversation. Pure, so that replays after a
+ * reconnect and history pages (old events, however they arrive) are tested not to ring.
+ */
+import type { ServerFrame } from '../protocol/index.js'
+import { visitorName } from './state.js'
+
+export interface Alert {
+  conv: number
+  kind: 'conversation' | 'message'
+  /** Who: the visitor's name. */
+  title: string
+  body: string
+}
+
+/**
+ * A function to call with every frame, in arrival order, that returns the news in it, if any.
+ *
+ * @example
+ * const newsIn = createAlertTracker()
+ * onFrame(frame) { const news = newsIn(frame); if (news) announce(news) }
+ */
+export function createAlertTracker(): (frame: ServerFrame) => Alert | undefined {
+  const newestSeq = new Map<number, number>()
+  const names = new Map<number, string>()
+  const saw = (conv: number, seq: number) => newestSeq.set(conv, Math.max(newestSeq.get(conv) ?? 0, seq))
+
+  return function newsIn(frame) {
+    switch (frame.t) {
+      case 'welcome':
+        // What is open at (re)connection is the starting point, not news.
+        for (const conversation of frame.conversations) {
+          saw(conversation.id, conversation.lastSeq)
+          names.set(conversation.id, visitorName(conversation))
+        }
+        return undefined
+      case 'history':
+        for (const event of frame.events) saw(frame.conv, event.seq)
+        return undefined
+      case 'conv': {
+        const known = newestSeq.has(frame.conv.id)
+        saw(frame.conv.id, frame.conv.lastSeq)
+        names.set(frame.conv.id, visitorName(frame.conv))
+        if (known || frame.conv.status === 'closed') return undefined
+        return { conv: frame.conv.id, kind: 'conversation', title: visitorName(frame.conv), body: 'New conversation' }
+      }
+      case 'msg': {
+        const isNew = frame.seq > (newestSeq.get(frame.conv) ?? 0)
+        saw(frame.conv, frame.seq)
+        if (!isNew || frame.author.role !== 'visitor' || frame.sys) return undefined
+        return { conv: frame.conv, kind: 'message', title: names.get(frame.conv) ?? frame.author.name ?? 'Visitor', body: frame.text }
+      }
+      case 'ack':
+        saw(frame.conv, frame.seq)
+        return undefined
+      default:
+        return undefined
+    }
+  }
+}
