@@ -24,6 +24,8 @@ export interface Alert {
 export function createAlertTracker(): (frame: ServerFrame) => Alert | undefined {
   const newestSeq = new Map<number, number>()
   const names = new Map<number, string>()
+  /** Conversations whose summary came before their first message, which will announce them. */
+  const startedHere = new Set<number>()
   const saw = (conv: number, seq: number) => newestSeq.set(conv, Math.max(newestSeq.get(conv) ?? 0, seq))
 
   return function newsIn(frame) {
@@ -39,17 +41,28 @@ export function createAlertTracker(): (frame: ServerFrame) => Alert | undefined 
         for (const event of frame.events) saw(frame.conv, event.seq)
         return undefined
       case 'conv': {
-        const known = newestSeq.has(frame.conv.id)
-        saw(frame.conv.id, frame.conv.lastSeq)
-        names.set(frame.conv.id, visitorName(frame.conv))
-        if (known || frame.conv.status === 'closed') return undefined
-        return { conv: frame.conv.id, kind: 'conversation', title: visitorName(frame.conv), body: 'New conversation' }
+        const id = frame.conv.id
+        names.set(id, visitorName(frame.conv))
+        if (newestSeq.has(id)) {
+          saw(id, frame.conv.lastSeq)
+          return undefined
+        }
+        // New to this session (just started, or reopened): its first messages follow and are
+        // the news, with words to show; a summary without any is news by itself.
+        newestSeq.set(id, 0)
+        if (frame.conv.status === 'closed') return undefined
+        if (frame.conv.lastSeq > 0) {
+          startedHere.add(id)
+          return undefined
+        }
+        return { conv: id, kind: 'conversation', title: visitorName(frame.conv), body: 'New conversation' }
       }
       case 'msg': {
         const isNew = frame.seq > (newestSeq.get(frame.conv) ?? 0)
         saw(frame.conv, frame.seq)
         if (!isNew || frame.author.role !== 'visitor' || frame.sys) return undefined
-        return { conv: frame.conv, kind: 'message', title: names.get(frame.conv) ?? frame.author.name ?? 'Visitor', body: frame.text }
+        const kind = startedHere.delete(frame.conv) ? 'conversation' : 'message'
+        return { conv: frame.conv, kind, title: names.get(frame.conv) ?? frame.author.name ?? 'Visitor', body: frame.text }
       }
       case 'ack':
         saw(frame.conv, frame.seq)

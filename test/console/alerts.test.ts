@@ -31,12 +31,17 @@ describe('alerts', () => {
     expect(newsIn({ ...msg(1, 7, 'visitor'), author: { role: 'system' }, sys: 'joined' })).toBeUndefined()
   })
 
-  it('rings once for a new conversation, not again for its summary updates or first message', () => {
+  it('rings once for a new conversation, with its first message when that follows the summary', () => {
     const newsIn = createAlertTracker()
     newsIn(welcome([]))
-    expect(newsIn({ t: 'conv', conv: summary(9, { lastSeq: 1 }) })).toMatchObject({ conv: 9, kind: 'conversation', title: 'Visitor #109' })
-    expect(newsIn(msg(9, 1, 'visitor'))).toBeUndefined()
+    expect(newsIn({ t: 'conv', conv: summary(9, { lastSeq: 1 }) })).toBeUndefined()
+    expect(newsIn(msg(9, 1, 'visitor', 'Hi'))).toEqual({ conv: 9, kind: 'conversation', title: 'Visitor #109', body: 'Hi' })
     expect(newsIn({ t: 'conv', conv: summary(9, { lastSeq: 1, status: 'assigned' }) })).toBeUndefined()
     expect(newsIn(msg(9, 2, 'visitor'))).toMatchObject({ kind: 'message' })
+    // A summary with no message yet is news by itself; a message before its summary too.
+    expect(newsIn({ t: 'conv', conv: summary(10) })).toMatchObject({ conv: 10, kind: 'conversation', body: 'New conversation' })
+    expect(newsIn(msg(11, 1, 'visitor', 'Hello?'))).toMatchObject({ conv: 11, body: 'Hello?' })
+    expect(newsIn({ t: 'conv', conv: summary(11, { lastSeq: 1 }) })).toBeUndefined()
+    expect(newsIn({ t: 'conv', conv: summary(12, { lastSeq: 3, status: 'closed' }) })).toBeUndefined()
   })
 })
