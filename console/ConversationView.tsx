@@ -9,6 +9,8 @@ interface ConversationViewProps {
   state: ConsoleState
   conversation: ConversationSummary
   actions: Actions
+  /** Back to the inbox, where the two share one column (narrow screens). */
+  onBack(): void
 }
 
 /** Events per history request. */
@@ -17,7 +19,7 @@ const HISTORY_PAGE = 50
 const STATUS_LABEL = { queued: 'In queue', assigned: 'Assigned', closed: 'Closed' }
 
 /** One conversation: its actions, its history and live events, and the composer. */
-export function ConversationView({ state, conversation, actions }: ConversationViewProps) {
+export function ConversationView({ state, conversation, actions, onBack }: ConversationViewProps) {
   const conv = conversation.id
   const events = state.events[conv] ?? []
   const pending = state.pending.filter((p) => p.conv === conv)
@@ -58,7 +60,10 @@ export function ConversationView({ state, conversation, actions }: ConversationV
   return (
     <section class="conversation" aria-label={`Conversation with ${visitorName(conversation)}`}>
       <header class="conv-header">
-        <div>
+        <button type="button" class="ghost back" onClick={onBack}>
+          <span aria-hidden="true">‹</span>Back
+        </button>
+        <div class="conv-title">
           <h2>{visitorName(conversation)}</h2>
           <p class="conv-sub">
             <span class={`status-pill is-${conversation.status}`}>{STATUS_LABEL[conversation.status]}</span>
@@ -112,7 +117,7 @@ export function ConversationView({ state, conversation, actions }: ConversationV
   )
 }
 
-function ConversationActions({ state, conversation, actions }: ConversationViewProps) {
+function ConversationActions({ state, conversation, actions }: Omit<ConversationViewProps, 'onBack'>) {
   const [target, setTarget] = useState('')
   const conv = conversation.id
   if (conversation.status === 'closed') return null

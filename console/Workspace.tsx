@@ -23,7 +23,7 @@ export interface Actions {
   dismissNotice(): void
 }
 
-/** The signed-in console: one connection, one reducer, the inbox beside the open conversation. */
+/** The signed-in console: one connection, one reducer, the inbox beside the open conversation (on a narrow screen, one then the other). */
 export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOut(): void }) {
   const [state, dispatch] = useReducer(consoleReducer, initialConsoleState)
   const [tab, setTab] = useState<InboxTab>('mine')
@@ -121,10 +121,10 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
           onSignOut()
         }}
       />
-      <div class="columns">
+      <div class={`columns${conversation ? ' is-open' : ''}`}>
         <Inbox state={state} tab={tab} selected={selected} onTab={setTab} onSelect={setSelected} />
         {conversation ? (
-          <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} />
+          <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} onBack={() => setSelected(undefined)} />
         ) : (
           <section class="empty-view">
             <p>Select a conversation from the inbox.</p>

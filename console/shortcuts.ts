@@ -7,7 +7,7 @@ export interface ShortcutHandlers {
 }
 
 /** Said under the inbox, so the shortcuts can be found. */
-export const SHORTCUTS_HELP = 'Alt+↓ / Alt+↑ next or previous conversation · Alt+R reply'
+export const SHORTCUTS_HELP = 'Alt+↓ / Alt+↑ next or previous chat · Alt+R reply'
 
 /**
  * Alt+ArrowDown / Alt+ArrowUp move through the inbox and Alt+R goes to the reply field, wherever

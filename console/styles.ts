@@ -1,4 +1,4 @@
-/** The console's stylesheet, adopted by index.tsx. Laid out for a desktop window first. */
+/** The console's stylesheet, adopted by index.tsx. Laid out for a desktop window first; below 900px (tablets), one column. */
 export const consoleCss = `
 *,*::before,*::after{box-sizing:border-box}
 :root{--ink:#1f2433;--muted:#6b7285;--line:#e4e7ee;--bg:#f5f6fa;--panel:#fff;--accent:#3b5bdb;--accent-soft:#edf1ff;--danger:#c92a2a;--ok:#2b8a3e;--warn:#e67700;
@@ -69,6 +69,8 @@ button:disabled{cursor:default;opacity:.55}
 .empty-view{flex:1;display:grid;place-items:center;color:var(--muted)}
 .conversation{flex:1;display:flex;flex-direction:column;min-width:0;background:var(--bg)}
 .conv-header{flex:none;display:flex;align-items:center;justify-content:space-between;gap:16px;padding:12px 20px;background:var(--panel);border-bottom:1px solid var(--line)}
+.conv-title{flex:1;min-width:0}
+.back{display:none}
 .conv-header h2{margin:0;font-size:16px}
 .conv-sub{margin:2px 0 0;display:flex;gap:10px;align-items:center;color:var(--muted);font-size:12px}
 .status-pill{border-radius:999px;padding:1px 8px;font-weight:600;font-size:11px;background:#eef0f5}
@@ -98,4 +100,17 @@ button:disabled{cursor:default;opacity:.55}
 .hint{font-size:12px;color:var(--muted)}
 .closed-note{flex:none;margin:0;padding:16px 20px;background:var(--panel);border-top:1px solid var(--line);color:var(--muted);text-align:center}
 .toast{position:fixed;bottom:20px;left:50%;transform:translateX(-50%);background:var(--ink);color:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 8px 24px rgba(0,0,0,.2)}
+@media (max-width:899.98px){
+.inbox{flex:1;width:auto;border-right:0}
+.columns.is-open .inbox,.columns:not(.is-open) .empty-view{display:none}
+.back{display:inline-flex;align-items:center;gap:6px;padding:9px 12px 9px 6px;margin-left:-6px;color:var(--accent);font-weight:600}
+.back span{font-size:20px;line-height:14px}
+.conv-header{flex-wrap:wrap;gap:8px 12px;padding:10px 14px}
+.messages{padding:16px}
+.message{max-width:82%}
+.composer{padding:10px 14px}
+.hint{display:none}
+.composer-bar{justify-content:flex-end}
+.row{padding:14px 16px}
+}
 `
