@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../protocol/index.js'
 import { Composer } from './Composer.js'
 import { clockTime } from './format.js'
 import { transferTargets, visitorName, type ConsoleState } from './state.js'
+import { usePageVisible } from './visibility.js'
 import type { Actions } from './Workspace.js'
 
 interface ConversationViewProps {
@@ -36,11 +37,12 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
     }
   }, [conv])
 
-  // Everything shown is read, while the page is visible.
+  // Everything shown is read, while the page is visible (and once it is back in view).
   const lastSeq = events[events.length - 1]?.seq ?? 0
+  const visible = usePageVisible()
   useEffect(() => {
-    if (lastSeq > conversation.read.agent && document.visibilityState === 'visible') actions.read(conv, lastSeq)
-  }, [conv, lastSeq, conversation.read.agent])
+    if (lastSeq > conversation.read.agent && visible) actions.read(conv, lastSeq)
+  }, [conv, lastSeq, conversation.read.agent, visible])
 
   useLayoutEffect(() => {
     const element = list.current
