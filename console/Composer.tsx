@@ -1,6 +1,5 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { MAX_TEXT_LENGTH } from '../protocol/limits.js'
-import { createTypingSignal } from '../widget/panel/typing.js'
+import { useComposer } from '../widget/panel/use-composer.js'
 
 interface ComposerProps {
   placeholder: string
@@ -13,26 +12,7 @@ const MAX_FIELD_HEIGHT = 160
 
 /** The reply field. Enter sends; Shift+Enter starts a new line. */
 export function Composer({ placeholder, onSend, onTyping }: ComposerProps) {
-  const [text, setText] = useState('')
-  const field = useRef<HTMLTextAreaElement>(null)
-  const typing = useMemo(() => createTypingSignal(onTyping), [])
-  useEffect(() => typing.stop, [typing])
-
-  useLayoutEffect(() => {
-    const element = field.current
-    if (!element?.clientHeight) return
-    element.style.height = 'auto'
-    const borders = element.offsetHeight - element.clientHeight
-    element.style.height = `${Math.min(element.scrollHeight + borders, MAX_FIELD_HEIGHT)}px`
-  }, [text])
-
-  function send() {
-    const message = text.trim()
-    if (!message) return
-    onSend(message.slice(0, MAX_TEXT_LENGTH))
-    setText('')
-    typing.stop()
-  }
+  const { text, field, send, onInput, onKeyDown } = useComposer(onSend, onTyping, MAX_FIELD_HEIGHT)
 
   return (
     <form
@@ -50,18 +30,8 @@ export function Composer({ placeholder, onSend, onTyping }: ComposerProps) {
         aria-label="Reply"
         title="Alt+R comes back here from anywhere"
         placeholder={placeholder}
-        onInput={(event) => {
-          const value = (event.currentTarget as HTMLTextAreaElement).value
-          setText(value)
-          if (value.trim()) typing.keystroke()
-          else typing.stop()
-        }}
-        onKeyDown={(event) => {
-          // While an input method is composing, Enter picks a word: it must not send.
-          if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return
-          event.preventDefault()
-          send()
-        }}
+        onInput={onInput}
+        onKeyDown={onKeyDown}
       />
       <div class="composer-bar">
         <span class="hint">Enter to send · Shift+Enter for a new line</span>

@@ -1,7 +1,6 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { MAX_TEXT_LENGTH } from '../../protocol/limits.js'
 import type { Strings } from '../locales.js'
-import { createTypingSignal } from './typing.js'
+import { useComposer } from './use-composer.js'
 
 interface ComposerProps {
   strings: Strings
@@ -15,43 +14,7 @@ const MAX_FIELD_HEIGHT = 120
 
 /** The message field and send button. Enter sends; Shift+Enter starts a new line. */
 export function Composer({ strings, onSend, onTyping }: ComposerProps) {
-  const [text, setText] = useState('')
-  const field = useRef<HTMLTextAreaElement>(null)
-  const typing = useMemo(() => createTypingSignal(onTyping), [onTyping])
-  useEffect(() => typing.stop, [typing])
-
-  // Grows with its text up to a limit. Setting `style` from script is allowed under a strict
-  // CSP; only style attributes in markup are not.
-  useLayoutEffect(() => {
-    const element = field.current
-    // Hidden (the panel is closed): nothing measures, and the CSS minimum applies anyway.
-    if (!element?.clientHeight) return
-    element.style.height = 'auto'
-    const borders = element.offsetHeight - element.clientHeight
-    element.style.height = `${Math.min(element.scrollHeight + borders, MAX_FIELD_HEIGHT)}px`
-  }, [text])
-
-  function send() {
-    const message = text.trim()
-    if (!message) return
-    onSend(message.slice(0, MAX_TEXT_LENGTH))
-    setText('')
-    typing.stop()
-  }
-
-  function onInput(event: Event) {
-    const value = (event.currentTarget as HTMLTextAreaElement).value
-    setText(value)
-    if (value.trim()) typing.keystroke()
-    else typing.stop()
-  }
-
-  function onKeyDown(event: KeyboardEvent) {
-    // While an input method is composing (Chinese, Japanese…), Enter picks a word: it must not send.
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return
-    event.preventDefault()
-    send()
-  }
+  const { text, field, send, onInput, onKeyDown } = useComposer(onSend, onTyping, MAX_FIELD_HEIGHT)
 
   return (
     <form
