@@ -15,6 +15,7 @@ const protocolSuites = [
   'test/server/reliability.test.ts',
   'test/server/protocol-errors.test.ts',
   'test/server/security.test.ts',
+  'test/server/notes.test.ts',
 ]
 
 export default defineConfig({

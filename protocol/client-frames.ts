@@ -54,6 +54,8 @@ export function clientFrameSchema(limits: Pick<Limits, 'maxTextLength'>) {
       text,
       /** Required for agents; a visitor's message goes to their current conversation. */
       conv: v.optional(id),
+      /** An agent's internal note: stored and shown to agents only, never to the visitor. */
+      note: v.optional(v.boolean()),
     }),
     v.object({ t: v.literal('typing'), conv: v.optional(id), on: v.boolean() }),
     v.object({ t: v.literal('read'), conv: id, seq }),

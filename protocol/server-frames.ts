@@ -31,6 +31,8 @@ export interface ChatEvent {
   /** The sender's client message id, so that its other tabs can match the optimistic copy. */
   cid?: string
   sys?: SystemEvent
+  /** An internal note between agents (never sent to visitors). */
+  note?: true
 }
 
 export interface ConversationSummary {

@@ -53,7 +53,8 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
   function publishEvent(conversation: Conversation, message: Message) {
     const busMessage = { frame: encode(toChatEvent(message)), conv: conversation.id, seq: message.seq }
     bus.publish(topics.site(conversation.siteId), busMessage)
-    bus.publish(topics.visitor(conversation.visitorId), busMessage)
+    // Internal notes go to agents only.
+    if (!message.internal) bus.publish(topics.visitor(conversation.visitorId), busMessage)
   }
 
   async function publishConversation(conversation: Conversation) {
@@ -229,14 +230,15 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
       return result
     },
 
-    async agentSend(agent: Agent, conversationId: number, clientId: string, text: string, receivedAt: number) {
+    /** An agent's message, or with `note` an internal note (which claims nothing and may annotate a closed chat). */
+    async agentSend(agent: Agent, conversationId: number, clientId: string, text: string, receivedAt: number, note = false) {
       let conversation = await visibleConversation(agent, conversationId)
       // A resend of a stored message is acknowledged again whatever happened since (a close,
       // a return to the queue): it must neither fail nor claim anything.
       const stored = await store.findMessageByClientId('agent', agent.id, clientId)
       if (stored) return { message: stored, conversation, duplicate: true }
-      if (conversation.status === 'closed') throw new ChatError('conflict', 'conversation is closed')
-      if (conversation.status === 'queued') {
+      if (conversation.status === 'closed' && !note) throw new ChatError('conflict', 'conversation is closed')
+      if (conversation.status === 'queued' && !note) {
         // Answering a waiting chat takes it, as in every support inbox.
         const claimed = await store.transition({
           conversationId,
@@ -251,7 +253,7 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
         }
       }
       const result = await store.appendAgentMessage({
-        conversationId, agentId: agent.id, agentName: agent.name, clientId, text, now: Date.now(),
+        conversationId, agentId: agent.id, agentName: agent.name, clientId, text, now: Date.now(), internal: note,
       })
       if (!result.duplicate) {
         publishEvent(result.conversation, result.message)
@@ -330,15 +332,15 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
     visibleConversation,
 
     /** A page of events below `before`, for scrolling back. */
-    async history(conversation: Conversation, before: number | undefined, limit = HISTORY_PAGE) {
+    async history(conversation: Conversation, role: Role, before: number | undefined, limit = HISTORY_PAGE) {
       const upper = before ?? conversation.lastSeq + 1
-      const page = await store.messagesBefore(conversation.id, upper, limit + 1)
+      const page = await store.messagesBefore(conversation.id, upper, limit + 1, { publicOnly: role === 'visitor' })
       const more = page.length > limit
       return { events: (more ? page.slice(1) : page).map(toChatEvent), more }
     },
 
-    async missedSince(conversation: Conversation, lastSeen: number, limit: number) {
-      return store.messagesAfter(conversation.id, lastSeen, limit)
+    async missedSince(conversation: Conversation, role: Role, lastSeen: number, limit: number) {
+      return store.messagesAfter(conversation.id, lastSeen, limit, { publicOnly: role === 'visitor' })
     },
 
     async shutdown() {

@@ -10,6 +10,7 @@ import {
   type ErrorCode,
   type FrameOf,
   type Limits,
+  type Role,
   type ServerFrame,
 } from '../../protocol/index.js'
 import type { AgentAuth } from '../auth/agent-auth.js'
@@ -97,13 +98,13 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   }
 
   /** Sends what the client missed, then what arrived meanwhile, without repeating anything. */
-  async function replay(conversations: Conversation[], last: Record<string, number> | undefined) {
+  async function replay(role: Role, conversations: Conversation[], last: Record<string, number> | undefined) {
     const replayedUpTo = new Map<number, number>()
     for (const conversation of conversations) {
       const seen = last?.[conversation.id]
       if (seen === undefined || seen >= conversation.lastSeq) continue
       // Far behind: the newest events come live, older ones through `history`.
-      const missed = await service.missedSince(conversation, Math.max(seen, conversation.lastSeq - MAX_REPLAY), MAX_REPLAY)
+      const missed = await service.missedSince(conversation, role, Math.max(seen, conversation.lastSeq - MAX_REPLAY), MAX_REPLAY)
       for (const message of missed) send(toChatEvent(message))
       const top = missed.at(-1)?.seq
       if (top !== undefined) replayedUpTo.set(conversation.id, top)
@@ -171,7 +172,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       conversations: await Promise.all(conversations.map(service.summaryOf)),
       limits: deps.limits,
     })
-    await replay(conversations, frame.last)
+    await replay('visitor', conversations, frame.last)
   }
 
   async function helloAgent(frame: Extract<FrameOf<'hello'>, { as: 'agent' }>) {
@@ -213,7 +214,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       const conversation = await store.getConversation(id)
       if (conversation && siteIds.includes(conversation.siteId)) extra.push(conversation)
     }
-    await replay([...conversations, ...extra], frame.last)
+    await replay('agent', [...conversations, ...extra], frame.last)
   }
 
   /** The visitor's conversation named by `conv`, or their latest one. */
@@ -251,11 +252,12 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
 
     switch (frame.t) {
       case 'send': {
+        if (who.role === 'visitor' && frame.note) return fail('forbidden', 'notes are for agents', frame.cid)
         const result = who.role === 'visitor'
           ? await service.visitorSend(who.site, who.visitor, frame.cid, frame.text, receivedAt)
           : frame.conv === undefined
             ? fail('bad_frame', 'send.conv: required for agents', frame.cid)
-            : await service.agentSend(who.agent, frame.conv, frame.cid, frame.text, receivedAt)
+            : await service.agentSend(who.agent, frame.conv, frame.cid, frame.text, receivedAt, frame.note === true)
         if (!result) return
         if (who.role === 'visitor' && frame.conv !== undefined && frame.conv !== result.conversation.id && !result.duplicate) {
           logger.debug({ asked: frame.conv, used: result.conversation.id }, 'visitor message went to their current conversation')
@@ -272,7 +274,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
         return service.markRead(await conversationFor(who, frame.conv), who.role, frame.seq)
       case 'history': {
         const conversation = await conversationFor(who, frame.conv)
-        const page = await service.history(conversation, frame.before, frame.limit)
+        const page = await service.history(conversation, who.role, frame.before, frame.limit)
         return send({ t: 'history', conv: conversation.id, ...(ref !== undefined ? { ref } : {}), ...page })
       }
       case 'profile': {

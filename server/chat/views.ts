@@ -16,6 +16,7 @@ export function toChatEvent(message: Message): ChatEvent {
   if (message.authorName !== undefined) event.author.name = message.authorName
   if (message.clientId !== undefined) event.cid = message.clientId
   if (message.systemEvent !== undefined) event.sys = message.systemEvent
+  if (message.internal) event.note = true
   return event
 }
 

@@ -73,6 +73,8 @@ export interface AgentMessageInput {
   agentName: string
   clientId: string
   text: string
+  /** An internal note, for agents only. */
+  internal?: boolean
   now: number
 }
 
@@ -161,10 +163,10 @@ export interface Store {
   transition(input: TransitionInput): Promise<TransitionResult | undefined>
   /** The message an author sent with this client id, if it was stored. */
   findMessageByClientId(role: Role, authorId: number, clientId: string): Promise<Message | undefined>
-  /** Events with `seq > afterSeq`, ascending. */
-  messagesAfter(conversationId: number, afterSeq: number, limit: number): Promise<Message[]>
-  /** The `limit` events just below `beforeSeq`, ascending. */
-  messagesBefore(conversationId: number, beforeSeq: number, limit: number): Promise<Message[]>
+  /** Events with `seq > afterSeq`, ascending; `publicOnly` leaves internal notes out (for visitors). */
+  messagesAfter(conversationId: number, afterSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<Message[]>
+  /** The `limit` events just below `beforeSeq`, ascending; `publicOnly` as above. */
+  messagesBefore(conversationId: number, beforeSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<Message[]>
   /** Raises the side's read mark to `seq` (never lowers it, never past `lastSeq`). */
   markRead(conversationId: number, role: Role, seq: number): Promise<Conversation | undefined>
 }

@@ -90,6 +90,8 @@ export interface Message {
   text: string
   clientId?: string
   systemEvent?: SystemEvent
+  /** An internal note: only agents ever see it. */
+  internal?: true
   createdAt: number
 }
 

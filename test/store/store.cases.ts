@@ -364,6 +364,22 @@ export function describeStoreCases(
         expect(reply.conversation).toMatchObject({ lastSeq: 2, updatedAt: T0 + 1 })
       })
 
+      it('keeps internal notes in sequence, and out of what visitors may read', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const { visitor } = await siteWithVisitor()
+        const { conversation } = await visitorSays(visitor, 'c1', T0)
+        const base = { conversationId: conversation.id, agentId: ann.id, agentName: 'Ann', now: T0 + 1 }
+        const note = await store.appendAgentMessage({ ...base, clientId: 'n1', text: 'VIP', internal: true })
+        await store.appendAgentMessage({ ...base, clientId: 'a1', text: 'Hello!' })
+
+        expect(note.message).toMatchObject({ seq: 2, internal: true })
+        const seqs = (messages: { seq: number }[]) => messages.map((m) => m.seq)
+        expect(seqs(await store.messagesAfter(conversation.id, 0, 10))).toEqual([1, 2, 3])
+        expect(seqs(await store.messagesAfter(conversation.id, 0, 10, { publicOnly: true }))).toEqual([1, 3])
+        expect(seqs(await store.messagesBefore(conversation.id, 4, 10, { publicOnly: true }))).toEqual([1, 3])
+        expect((await store.messagesAfter(conversation.id, 2, 10))[0]).not.toHaveProperty('internal')
+      })
+
       it('answers a resent client id with the stored original and writes nothing', async () => {
         const ann = await store.createAgent(newAgent('ann@example.com', []))
         const { visitor } = await siteWithVisitor()

@@ -89,6 +89,12 @@ export class TestClient {
     return this.waitFor('ack', (ack) => ack.cid === cid)
   }
 
+  /** As an agent, writes an internal note and resolves with its acknowledgement. */
+  async note(text: string, conv: number, cid = `n-${Math.random().toString(36).slice(2)}`) {
+    this.send({ t: 'send', cid, text, conv, note: true })
+    return this.waitFor('ack', (ack) => ack.cid === cid)
+  }
+
   /**
    * Resolves once the server has answered a ping sent after everything sent before: what it
    * meant to send this client before then has arrived, so what is missing was not sent.

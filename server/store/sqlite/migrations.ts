@@ -154,4 +154,13 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX visitors_by_external_id ON visitors (site_id, external_id) WHERE external_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'internal notes',
+    // A note is an agent's message that only agents see: it takes a sequence number like any
+    // event, and is left out of everything a visitor receives.
+    sql: /* sql */ `
+      ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0 CHECK (internal IN (0, 1));
+    `,
+  },
 ]

@@ -82,6 +82,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       text: event.text,
       clientId: event.clientId ?? null,
       systemEvent: event.systemEvent ?? null,
+      internal: event.internal ? 1 : 0,
       createdAt: now,
     })
     return toMessage(row!)
@@ -156,6 +157,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       authorName: input.agentName,
       text: input.text,
       clientId: input.clientId,
+      internal: input.internal,
     }, input.now)
     return { message, conversation: conversationById(input.conversationId), duplicate: false }
   })
@@ -402,12 +404,14 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return row ? toMessage(row) : undefined
     },
 
-    async messagesAfter(conversationId, afterSeq, limit) {
-      return statements().messagesAfter.all(conversationId, afterSeq, limit).map(toMessage)
+    async messagesAfter(conversationId, afterSeq, limit, options) {
+      const s = statements()
+      return (options?.publicOnly ? s.publicMessagesAfter : s.messagesAfter).all(conversationId, afterSeq, limit).map(toMessage)
     },
 
-    async messagesBefore(conversationId, beforeSeq, limit) {
-      return statements().messagesBefore.all(conversationId, beforeSeq, limit).map(toMessage)
+    async messagesBefore(conversationId, beforeSeq, limit, options) {
+      const s = statements()
+      return (options?.publicOnly ? s.publicMessagesBefore : s.messagesBefore).all(conversationId, beforeSeq, limit).map(toMessage)
     },
 
     async markRead(conversationId: number, role: Role, seq: number) {
@@ -521,9 +525,9 @@ function prepareStatements(db: Database.Database, path: string) {
 
     insertMessage: db.prepare<Record<string, unknown>, MessageRow>(`
       INSERT INTO messages (conversation_id, seq, kind, author_role, author_id, author_name, text,
-        client_id, system_event, created_at)
+        client_id, system_event, internal, created_at)
       VALUES (@conversationId, @seq, @kind, @authorRole, @authorId, @authorName, @text,
-        @clientId, @systemEvent, @createdAt)
+        @clientId, @systemEvent, @internal, @createdAt)
       RETURNING *`),
     messageByClientId: db.prepare<[AuthorRole, number, string], MessageRow>(
       'SELECT * FROM messages WHERE author_role = ? AND author_id = ? AND client_id = ?'),
@@ -532,6 +536,12 @@ function prepareStatements(db: Database.Database, path: string) {
     messagesBefore: db.prepare<[number, number, number], MessageRow>(`
       SELECT * FROM (
         SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+      ) ORDER BY seq`),
+    publicMessagesAfter: db.prepare<[number, number, number], MessageRow>(
+      'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND internal = 0 ORDER BY seq LIMIT ?'),
+    publicMessagesBefore: db.prepare<[number, number, number], MessageRow>(`
+      SELECT * FROM (
+        SELECT * FROM messages WHERE conversation_id = ? AND seq < ? AND internal = 0 ORDER BY seq DESC LIMIT ?
       ) ORDER BY seq`),
   }
 }
@@ -576,6 +586,7 @@ interface NewEvent {
   text: string
   clientId?: string
   systemEvent?: SystemEvent
+  internal?: boolean
 }
 
 interface SiteRow {
@@ -659,6 +670,7 @@ interface MessageRow {
   text: string
   client_id: string | null
   system_event: SystemEvent | null
+  internal: number
   created_at: number
 }
 
@@ -760,5 +772,6 @@ function toMessage(row: MessageRow): Message {
     authorName: row.author_name,
     clientId: row.client_id,
     systemEvent: row.system_event,
+    internal: row.internal === 1 ? true : null,
   })
 }
