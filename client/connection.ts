@@ -173,7 +173,7 @@ export function createConnection(options: ConnectionOptions) {
   function resendOutbox() {
     if (!active?.welcomed) return
     for (const item of outbox.items()) {
-      active.link.send(encode({ t: 'send', cid: item.cid, text: item.text, ...(item.conv === undefined ? {} : { conv: item.conv }) }))
+      active.link.send(encode({ t: 'send', ...item }))
     }
   }
 
@@ -264,8 +264,9 @@ export function createConnection(options: ConnectionOptions) {
       return active?.welcomed ? active.transport.name : undefined
     },
     /** Queues a message until the server acknowledges it; returns its client id. */
-    sendMessage(text: string, conv?: number): string {
-      const item: OutboxItem = { cid: newClientId(), text, ...(conv === undefined ? {} : { conv }) }
+    /** `note` makes it an agent's internal note. */
+    sendMessage(text: string, conv?: number, note?: boolean): string {
+      const item: OutboxItem = { cid: newClientId(), text, conv, note }
       outbox.add(item)
       if (active?.welcomed) active.link.send(encode({ t: 'send', ...item }))
       return item.cid

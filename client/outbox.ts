@@ -6,6 +6,8 @@ export interface OutboxItem {
   cid: string
   text: string
   conv?: number
+  /** An agent's internal note. */
+  note?: boolean
 }
 
 export function createOutbox(initial: OutboxItem[] = [], persist?: (items: OutboxItem[]) => void) {

@@ -56,7 +56,8 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
   }
 
   // Where the visitor's reading stands, said once under the agents' last message.
-  const lastAgent = [...events].reverse().find((e) => e.author.role === 'agent')
+  // Read receipts concern what the visitor can see: notes are not part of it.
+  const lastAgent = [...events].reverse().find((e) => e.author.role === 'agent' && !e.note)
   const receipt = lastAgent && (conversation.read.visitor >= lastAgent.seq ? 'Seen' : 'Delivered')
 
   return (
@@ -88,7 +89,8 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
           event.sys || event.author.role === 'system' ? (
             <p key={event.seq} class="system-event">{event.text} · {clockTime(event.at)}</p>
           ) : (
-            <div key={event.seq} class={`message from-${event.author.role}`} data-seq={event.seq}>
+            <div key={event.seq} class={`message from-${event.author.role}${event.note ? ' is-note' : ''}`} data-seq={event.seq}>
+              {event.note && <span class="note-label">Internal note</span>}
               <div class="bubble">{event.text}</div>
               <div class="message-meta">
                 {event.author.role === 'agent' ? event.author.name ?? 'Agent' : visitorName(conversation)} · {clockTime(event.at)}
@@ -98,7 +100,8 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
           ),
         )}
         {pending.map((message) => (
-          <div key={message.cid} class={`message from-agent is-pending${message.failed ? ' is-failed' : ''}`}>
+          <div key={message.cid} class={`message from-agent is-pending${message.note ? ' is-note' : ''}${message.failed ? ' is-failed' : ''}`}>
+            {message.note && <span class="note-label">Internal note</span>}
             <div class="bubble">{message.text}</div>
             <div class="message-meta">{message.failed ? `Not sent: ${message.failed}` : 'Sending…'}</div>
           </div>
@@ -111,7 +114,7 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
         <Composer
           key={conv}
           placeholder={conversation.status === 'queued' ? 'Reply to claim this conversation…' : 'Write a reply…'}
-          onSend={(text) => actions.send(conv, text)}
+          onSend={(text, note) => actions.send(conv, text, note)}
           onTyping={(on) => actions.command({ t: 'typing', conv, on })}
         />
       )}

@@ -17,7 +17,8 @@ export type Command = Exclude<ClientFrame, { t: 'send' | 'hello' }>
 
 /** What the views may do, bound to one connection. */
 export interface Actions {
-  send(conv: number, text: string): void
+  /** `note`: an internal note, which the visitor never sees. */
+  send(conv: number, text: string, note?: boolean): void
   command(frame: Command): void
   read(conv: number, seq: number): void
   dismissNotice(): void
@@ -84,9 +85,9 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
   }, [])
 
   const actions = useMemo<Actions>(() => ({
-    send(conv, text) {
-      const cid = connection.sendMessage(text, conv)
-      dispatch({ type: 'send', cid, conv, text, at: Date.now() })
+    send(conv, text, note) {
+      const cid = connection.sendMessage(text, conv, note)
+      dispatch({ type: 'send', cid, conv, text, at: Date.now(), note })
     },
     command: (frame) => {
       connection.send(frame)

@@ -20,6 +20,8 @@ export interface PendingMessage {
   conv: number
   text: string
   at: number
+  /** An internal note, seen by agents only. */
+  note?: boolean
   /** Why the server refused it for good; absent while it is on its way. */
   failed?: string
 }
@@ -44,7 +46,7 @@ export interface ConsoleState {
 export type ConsoleAction =
   | { type: 'frame'; frame: ServerFrame }
   | { type: 'connection'; state: ConnectionState }
-  | { type: 'send'; cid: string; conv: number; text: string; at: number }
+  | { type: 'send'; cid: string; conv: number; text: string; at: number; note?: boolean }
   /** The agent has seen a conversation up to `seq` (sent as a `read` frame too). */
   | { type: 'read'; conv: number; seq: number }
   | { type: 'dismiss-notice' }
@@ -64,7 +66,7 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     case 'connection':
       return { ...state, connection: action.state }
     case 'send':
-      return { ...state, pending: [...state.pending, { cid: action.cid, conv: action.conv, text: action.text, at: action.at }], notice: undefined }
+      return { ...state, pending: [...state.pending, { cid: action.cid, conv: action.conv, text: action.text, at: action.at, ...(action.note ? { note: true } : {}) }], notice: undefined }
     case 'read': {
       const conversation = state.conversations[action.conv]
       if (!conversation || conversation.read.agent >= action.seq) return state
@@ -125,6 +127,7 @@ function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
       const event: ChatEvent = {
         t: 'msg', conv: frame.conv, seq: frame.seq, id: frame.id, text: pending.text, at: frame.at, cid: frame.cid,
         author: { role: 'agent', ...(me ? { id: me.id } : {}), ...(me?.name ? { name: me.name } : {}) },
+        ...(pending.note ? { note: true as const } : {}),
       }
       const next = withEvents(state, frame.conv, [event])
       return { ...next, pending: next.pending.filter((p) => p !== pending) }

@@ -89,6 +89,11 @@ button:disabled{cursor:default;opacity:.55}
 .from-visitor .bubble{background:#fff;border:1px solid var(--line);border-bottom-left-radius:4px}
 .from-agent .bubble{background:var(--accent);color:#fff;border-bottom-right-radius:4px}
 .is-pending .bubble{opacity:.7}
+.is-note .bubble{background:#fff7d6;color:#5c4400;border:1px solid #f0d77a}
+.note-label{display:block;font-size:11px;font-weight:600;color:#8a6d00;margin:0 2px 2px;text-transform:uppercase;letter-spacing:.04em}
+.composer.is-note textarea{background:#fffbea;border-color:#f0d77a}
+.note-toggle{display:flex;align-items:center;gap:6px;font-size:13px;color:var(--muted,#6b7280);cursor:pointer;margin-right:auto;margin-left:0}
+.note-toggle input{margin:0}
 .is-failed .bubble{background:#fff5f5;color:var(--danger);border:1px solid #f0c4c4}
 .message-meta{font-size:11px;color:var(--muted)}
 .receipt{color:var(--ok)}
@@ -96,7 +101,7 @@ button:disabled{cursor:default;opacity:.55}
 .composer{flex:none;background:var(--panel);border-top:1px solid var(--line);padding:12px 20px}
 .composer textarea{width:100%;resize:none;border:1px solid var(--line);border-radius:8px;padding:9px 11px;min-height:44px;display:block}
 .composer textarea:focus{border-color:var(--accent);outline:none;box-shadow:0 0 0 3px var(--accent-soft)}
-.composer-bar{display:flex;justify-content:space-between;align-items:center;margin-top:8px}
+.composer-bar{display:flex;justify-content:space-between;align-items:center;gap:12px;margin-top:8px}
 .hint{font-size:12px;color:var(--muted)}
 .closed-note{flex:none;margin:0;padding:16px 20px;background:var(--panel);border-top:1px solid var(--line);color:var(--muted);text-align:center}
 .toast{position:fixed;bottom:20px;left:50%;transform:translateX(-50%);background:var(--ink);color:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 8px 24px rgba(0,0,0,.2)}

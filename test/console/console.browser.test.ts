@@ -122,6 +122,36 @@ describe('the agent console', () => {
     await page.context().close()
   })
 
+  it('writes internal notes that agents see marked as such and the visitor never receives', async () => {
+    const agent = await server.addAgent({ name: 'Nora' })
+    const { page, errors } = await openConsole()
+    await signInThroughForm(page, agent.email)
+    await page.getByText('Connected').waitFor({ timeout: UI_MS })
+    const { client: visitor } = await connectVisitor(server)
+    const first = await visitor.say('Where is my refund?')
+    await page.getByRole('tab', { name: /All open/ }).click()
+    await page.locator('.row', { hasText: 'my refund' }).click()
+
+    const reply = page.getByLabel('Reply')
+    await page.getByLabel('Internal note').check()
+    await reply.fill('Refund issued on the 3rd, ref R-88')
+    await reply.press('Enter')
+    await page.locator('.message.is-note', { hasText: 'R-88' }).getByText('Internal note').waitFor({ timeout: UI_MS })
+    await expect
+      .poll(async () => (await server.server.store.messagesAfter(first.conv, 0, 50)).find((m) => m.text.includes('R-88'))?.internal, { timeout: UI_MS })
+      .toBe(true)
+
+    await page.getByLabel('Internal note').uncheck()
+    await reply.fill('Your refund was issued on the 3rd.')
+    await reply.press('Enter')
+    await visitor.waitFor('msg', (m) => m.text === 'Your refund was issued on the 3rd.', UI_MS)
+    expect(visitor.events(first.conv).some((m) => m.text.includes('R-88'))).toBe(false)
+    await page.screenshot({ path: path.join(SHOTS, 'console-note.png') })
+    expect(errors).toEqual([])
+    await visitor.close()
+    await page.context().close()
+  })
+
   it('shows a queued chat to an away agent, who claims it', async () => {
     const agent = await server.addAgent({ name: 'Away Agent' })
     const { page } = await openConsole()
