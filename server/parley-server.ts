@@ -41,6 +41,7 @@ export interface ParleyServer {
 
 export async function startParley(config: Config, { store, logger }: { store: Store; logger: Logger }): Promise<ParleyServer> {
   const metrics = createMetrics()
+  metrics.countQueuedWith(async () => (await store.listQueued((await store.listSites()).map((site) => site.id), 100_000)).length)
   const bus = createLocalBus()
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
   const service = createChatService({

@@ -134,13 +134,6 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
       loads.find((load) => load.id === agentId)!.assigned += 1
       await publishChange(result.conversation, result.message)
     }
-    await refreshQueueGauge()
-  }
-
-  async function refreshQueueGauge() {
-    const sites = await store.listSites()
-    const queued = await store.listQueued(sites.map((site) => site.id), 10_000)
-    metrics.queueLength.set(queued.length)
   }
 
   async function agentWentOffline(agentId: number) {
@@ -187,7 +180,6 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
           if (agent.status !== 'offline') presence.expectReturn(agent.id)
         }
       }
-      await refreshQueueGauge()
     },
 
     /** An agent's first connection brings them online (an agent who chose away stays away). */
@@ -274,7 +266,6 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
       })
       if (!result) throw new ChatError('conflict', 'conversation is not waiting in the queue')
       await publishChange(result.conversation, result.message)
-      await refreshQueueGauge()
     },
 
     async transfer(agent: Agent, conversationId: number, toAgentId: number) {

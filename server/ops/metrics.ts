@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry()
+  let countQueued: (() => Promise<number>) | undefined
   collectDefaultMetrics({ register: registry, prefix: 'parley_' })
   return {
     registry,
@@ -31,7 +32,15 @@ export function createMetrics() {
       name: 'parley_queue_length',
       help: 'Conversations waiting for an agent',
       registers: [registry],
+      // Counted when scraped, not kept up to date on every routing pass.
+      async collect() {
+        if (countQueued) this.set(await countQueued())
+      },
     }),
+    /** Where the queue length comes from (the store, once it is open). */
+    countQueuedWith(count: () => Promise<number>) {
+      countQueued = count
+    },
     deliveryLatency: new Histogram({
       name: 'parley_delivery_latency_seconds',
       help: 'From a message frame arriving to its fan-out, storage included',
