@@ -4,18 +4,15 @@
  * agents of another. Screenshots go to os.tmpdir()/parley-shots, to look at by eye.
  */
 import { mkdir } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser.js'
+import { launchBrowser, UI_MS, SHOTS } from '../support/browser.js'
 import { connectAgent, connectVisitor } from '../support/chat-client.js'
 import { freePort } from '../support/free-port.js'
 import { TEST_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js'
 import type { Agent } from '../../server/store/types.js'
 
-const SHOTS = path.join(os.tmpdir(), 'parley-shots')
-const UI_MS = 8_000
 
 let server: TestServer
 let browser: Browser

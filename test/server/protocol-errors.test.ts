@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ServerFrame } from '../../protocol/index.js'
 import { closeCodeSeen, connectAgent, connectVisitor, openClient, TRANSPORT, type TestClient } from '../support/chat-client.js'
-import { HOST_ORIGIN, startTestServer, type TestServer } from '../support/test-server.js'
+import { HOST_ORIGIN, serversPerTest, type TestServer } from '../support/test-server.js'
 
-let server: TestServer | undefined
-afterEach(async () => {
-  await server?.stop()
-  server = undefined
-})
-
-async function start(settings: Record<string, string> = {}) {
-  server = await startTestServer(settings)
-  return server
-}
+const start = serversPerTest()
 
 /** A visitor connection that has not said hello yet. */
 async function rawVisitor(s: TestServer) {

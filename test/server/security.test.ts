@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { closeCodeSeen, connectAgent, connectVisitor, openClient, signIn, tryOpenLink } from '../support/chat-client.js'
-import { HOST_ORIGIN, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js'
+import { HOST_ORIGIN, serversPerTest, TEST_PASSWORD, type TestServer } from '../support/test-server.js'
 
-let server: TestServer | undefined
-afterEach(async () => {
-  await server?.stop()
-  server = undefined
-})
-
-async function start(settings: Record<string, string> = {}) {
-  server = await startTestServer(settings)
-  return server
-}
+const start = serversPerTest()
 
 /** Opens a visitor connection (the WebSocket upgrade, or the POST that opens a poll session): 'open' or the refusal's status. */
 const tryVisitor = (s: TestServer, origin?: string, siteKey = s.site.key) => tryOpenLink(s, { siteKey, origin })

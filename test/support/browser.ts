@@ -3,6 +3,8 @@
  * server on its own origin, as a customer's website would be.
  */
 import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser } from 'playwright-core'
 
@@ -41,3 +43,12 @@ export async function startHostSite(pages: Record<string, HostPage>) {
 /** The embed snippet, as a site owner pastes it. */
 export const snippet = (parleyUrl: string, siteKey: string, extra = '') =>
   `<script src="${parleyUrl}/widget.js" data-site="${siteKey}" ${extra} async></script>`
+
+/** Where screenshots go, to be looked at by eye; outside the repository. */
+export const SHOTS = path.join(os.tmpdir(), 'parley-shots')
+
+/** How long a UI step may take: generous next to what it needs locally (well under 1 s). */
+export const UI_MS = 8_000
+
+/** The install stub, as the docs give it: calls made before widget.js has loaded are queued. */
+export const STUB = 'window.Parley = window.Parley || function () { (Parley.q = Parley.q || []).push(arguments) };'

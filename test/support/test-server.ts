@@ -5,6 +5,7 @@ import { randomBytes, scryptSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { afterEach } from 'vitest'
 import { createSite } from '../../server/admin/admin-actions.js'
 import { loadConfig, type Config } from '../../server/config.js'
 import { createLogger } from '../../server/ops/logger.js'
@@ -104,4 +105,22 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     },
   }
   return harness
+}
+
+/**
+ * For files whose tests each want their own server, with settings of their own: returns the
+ * `start` to call in a test; every server it started is stopped after that test.
+ *
+ * @example const start = serversPerTest(); it('...', async () => { const s = await start({ 'rate-burst': '4' }) })
+ */
+export function serversPerTest() {
+  const started: TestServer[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((server) => server.stop()))
+  })
+  return async function start(settings: Record<string, string> = {}): Promise<TestServer> {
+    const server = await startTestServer(settings)
+    started.push(server)
+    return server
+  }
 }

@@ -12,14 +12,10 @@ import { createSite } from '../../server/admin/admin-actions.js'
 import type { SiteInput } from '../../server/admin/inputs.js'
 import { signVisitorIdentity } from '../../server/auth/visitor-identity.js'
 import type { Site } from '../../server/store/types.js'
-import { launchBrowser, snippet, startHostSite } from '../support/browser.js'
+import { launchBrowser, snippet, startHostSite, UI_MS, STUB } from '../support/browser.js'
 import { connectAgent, type TestClient } from '../support/chat-client.js'
 import { startTestServer, type TestServer } from '../support/test-server.js'
 
-/** What a visitor-side wait allows: generous next to what the widget needs locally (well under 1 s). */
-const UI_MS = 8_000
-/** The install stub, as the docs give it: calls made before widget.js has loaded are queued. */
-const STUB = 'window.Parley = window.Parley || function () { (Parley.q = Parley.q || []).push(arguments) };'
 
 let server: TestServer
 let host: Awaited<ReturnType<typeof startHostSite>>

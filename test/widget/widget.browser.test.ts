@@ -4,22 +4,16 @@
  * answers over the protocol. Screenshots go to os.tmpdir()/parley-shots, to look at by eye.
  */
 import { mkdir } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import type { Browser, BrowserContext, BrowserContextOptions, ConsoleMessage, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, snippet, startHostSite } from '../support/browser.js'
+import { launchBrowser, snippet, startHostSite, UI_MS, STUB, SHOTS } from '../support/browser.js'
 import { connectAgent, type TestClient } from '../support/chat-client.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
 import { startTestServer, type TestServer } from '../support/test-server.js'
 import type { Site } from '../../server/store/types.js'
 
-const SHOTS = path.join(os.tmpdir(), 'parley-shots')
-/** What a visitor-side wait allows: generous next to what the widget needs locally (well under 1 s). */
-const UI_MS = 8_000
 const HOSTILE_CSS = '<style>* { all: unset } body { font-size: 40px } button { display:none !important }</style>'
-/** The install stub, as the docs give it: calls made before widget.js has loaded are queued. */
-const STUB = 'window.Parley = window.Parley || function () { (Parley.q = Parley.q || []).push(arguments) };'
 
 let server: TestServer
 let host: Awaited<ReturnType<typeof startHostSite>>
