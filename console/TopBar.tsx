@@ -1,6 +1,7 @@
 import type { ConnectionState } from '../client/index.js'
 import type { AgentStatus } from '../protocol/index.js'
 import type { NotificationsState } from './announce.js'
+import { formatRoute, type Route } from './route.js'
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -16,15 +17,41 @@ interface TopBarProps {
   notifications: NotificationsState
   onEnableNotifications(): void
   onStatus(status: 'online' | 'away'): void
+  route: Route
+  isAdmin: boolean
+  go(route: Route): void
   onSignOut(): void
 }
 
-/** Brand, connection state, the notifications opt-in, the agent's presence switch and sign-out. */
-export function TopBar({ name, status, connection, notifications, onEnableNotifications, onStatus, onSignOut }: TopBarProps) {
+const SCREENS: { view: Route['view']; label: string; to: Route; admin?: true }[] = [
+  { view: 'inbox', label: 'Inbox', to: { view: 'inbox', tab: 'mine' } },
+  { view: 'visitors', label: 'Visitors', to: { view: 'visitors' } },
+  { view: 'search', label: 'Search', to: { view: 'search' } },
+  { view: 'admin', label: 'Admin', to: { view: 'admin' }, admin: true },
+]
+
+/** Brand, the screens, connection state, the notifications opt-in, the agent's presence switch and sign-out. */
+export function TopBar({ name, status, connection, notifications, onEnableNotifications, onStatus, route, isAdmin, go, onSignOut }: TopBarProps) {
   const away = status === 'away'
   return (
     <header class="topbar">
       <div class="brand"><span class="logo" aria-hidden="true">P</span> Parley</div>
+      <nav class="screens" aria-label="Screens">
+        {SCREENS.filter((screen) => isAdmin || !screen.admin).map((screen) => (
+          <a
+            key={screen.view}
+            href={formatRoute(screen.to)}
+            class="screen-link"
+            aria-current={route.view === screen.view ? 'page' : undefined}
+            onClick={(event) => {
+              event.preventDefault()
+              go(screen.to)
+            }}
+          >
+            {screen.label}
+          </a>
+        ))}
+      </nav>
       <span class={`connection is-${connection}`} role="status">{CONNECTION_LABEL[connection]}</span>
       <div class="topbar-right">
         {notifications === 'default' && (

@@ -1,14 +1,20 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
 import { createConnection, pollingTransport, websocketTransport } from '../client/index.js'
-import type { ClientFrame } from '../protocol/index.js'
+import type { ClientFrame, ConversationSummary } from '../protocol/index.js'
 import { createAlertTracker } from './alerts.js'
 import { askForNotifications, notificationsState, playChime, showNotification, unlockSound } from './announce.js'
 import type { SignedInAgent } from './auth.js'
 import { ConversationView } from './ConversationView.js'
 import { Inbox } from './Inbox.js'
+import { AdminView } from './admin/AdminView.js'
+import { useRoute, type Route } from './route.js'
+import { SearchView } from './search/SearchView.js'
 import { TopBar } from './TopBar.js'
 import { useShortcuts } from './shortcuts.js'
-import { consoleReducer, inboxOf, initialConsoleState, neighbourOf, totalUnread, type InboxTab } from './state.js'
+import { consoleReducer, inboxOf, initialConsoleState, neighbourOf, totalUnread } from './state.js'
+import type { ViewProps } from './view-props.js'
+import { VisitorContext } from './visitors/VisitorContext.js'
+import { VisitorsView } from './visitors/VisitorsView.js'
 
 /** How many conversations' recent events are fetched on connect, for the inbox rows (the rate limit allows a burst of 20). */
 const PRELOAD_CONVERSATIONS = 15
@@ -22,17 +28,27 @@ export interface Actions {
   command(frame: Command): void
   read(conv: number, seq: number): void
   dismissNotice(): void
+  /** Conversations fetched over HTTP (older closed ones, search results): known from now on. */
+  learn(conversations: ConversationSummary[]): void
 }
 
 /** The signed-in console: one connection, one reducer, the inbox beside the open conversation (on a narrow screen, one then the other). */
 export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOut(): void }) {
   const [state, dispatch] = useReducer(consoleReducer, initialConsoleState)
-  const [tab, setTab] = useState<InboxTab>('mine')
-  const [selected, setSelected] = useState<number>()
+  const [route, go] = useRoute()
+  const tab = route.view === 'inbox' ? route.tab : 'mine'
+  const selected = route.view === 'inbox' ? route.conv : undefined
   const [notifications, setNotifications] = useState(notificationsState)
   // Read by the connection's frame handler, which outlives renders.
   const open = useRef<number | undefined>(undefined)
   open.current = selected
+  const current = useRef<Route>(route)
+  current.current = route
+  /** Opens a conversation from outside the inbox (a notification): in the tab on screen, else All open. */
+  const openConversation = (conv: number) => {
+    const here = current.current
+    go({ view: 'inbox', tab: here.view === 'inbox' ? here.tab : 'open', conv })
+  }
 
   const connection = useMemo(() => {
     const newsIn = createAlertTracker()
@@ -50,7 +66,7 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
         const news = newsIn(frame)
         if (news && (document.visibilityState === 'hidden' || news.conv !== open.current)) {
           playChime()
-          showNotification(news, setSelected)
+          showNotification(news, openConversation)
         }
         dispatch({ type: 'frame', frame })
         if (frame.t === 'welcome') {
@@ -97,16 +113,22 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
       dispatch({ type: 'read', conv, seq })
     },
     dismissNotice: () => dispatch({ type: 'dismiss-notice' }),
+    learn: (conversations) => dispatch({ type: 'conversations', conversations }),
   }), [connection])
 
+  const moveInInbox = (step: 1 | -1) => {
+    const conv = neighbourOf(inboxOf(state, tab), selected, step)
+    if (conv !== undefined) go({ view: 'inbox', tab, conv }, { replace: true })
+  }
   useShortcuts({
-    next: () => setSelected((current) => neighbourOf(inboxOf(state, tab), current, 1)),
-    previous: () => setSelected((current) => neighbourOf(inboxOf(state, tab), current, -1)),
+    next: () => moveInInbox(1),
+    previous: () => moveInInbox(-1),
     focusReply: () => document.querySelector<HTMLTextAreaElement>('.composer textarea')?.focus(),
   })
 
   const me = state.agents[agent.id]
   const conversation = selected === undefined ? undefined : state.conversations[selected]
+  const view: ViewProps = { state, actions, go }
 
   return (
     <div class="workspace">
@@ -117,21 +139,34 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
         notifications={notifications}
         onEnableNotifications={async () => setNotifications(await askForNotifications())}
         onStatus={(status) => actions.command({ t: 'status', status })}
+        route={route}
+        isAdmin={agent.role === 'admin'}
+        go={go}
         onSignOut={() => {
           connection.close()
           onSignOut()
         }}
       />
-      <div class={`columns${conversation ? ' is-open' : ''}`}>
-        <Inbox state={state} tab={tab} selected={selected} onTab={setTab} onSelect={setSelected} />
-        {conversation ? (
-          <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} onBack={() => setSelected(undefined)} />
-        ) : (
-          <section class="empty-view">
-            <p>Select a conversation from the inbox.</p>
-          </section>
-        )}
-      </div>
+      {route.view === 'inbox' && (
+        <div class={`columns${conversation ? ' is-open' : ''}`}>
+          <Inbox state={state} tab={tab} selected={selected} onTab={(next) => go({ view: 'inbox', tab: next })} onSelect={(conv) => go({ view: 'inbox', tab, conv })} />
+          {conversation ? (
+            <>
+              <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} onBack={() => go({ view: 'inbox', tab })} />
+              <VisitorContext key={`context-${conversation.id}`} {...view} conversation={conversation} />
+            </>
+          ) : (
+            <section class="empty-view">
+              <p>{selected === undefined ? 'Select a conversation from the inbox.' : 'This conversation is not available.'}</p>
+            </section>
+          )}
+        </div>
+      )}
+      {route.view === 'visitors' && <VisitorsView {...view} />}
+      {route.view === 'search' && <SearchView {...view} q={route.q} />}
+      {route.view === 'admin' && (agent.role === 'admin' ? <AdminView {...view} section={route.section} /> : (
+        <section class="empty-view"><p>Only administrators can open this page.</p></section>
+      ))}
       {state.notice && (
         <div class="toast" role="alert">
           {state.notice}

@@ -4,9 +4,12 @@
  */
 import { render } from 'preact'
 import { App } from './App.js'
+import { adminCss } from './admin/styles.js'
+import { searchCss } from './search/styles.js'
 import { consoleCss } from './styles.js'
+import { visitorsCss } from './visitors/styles.js'
 
 const sheet = new CSSStyleSheet()
-sheet.replaceSync(consoleCss)
+sheet.replaceSync(consoleCss + adminCss + searchCss + visitorsCss)
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]
 render(<App />, document.body)

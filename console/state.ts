@@ -50,6 +50,8 @@ export type ConsoleAction =
   /** The agent has seen a conversation up to `seq` (sent as a `read` frame too). */
   | { type: 'read'; conv: number; seq: number }
   | { type: 'dismiss-notice' }
+  /** Summaries fetched over HTTP; a summary already known from the live connection is kept. */
+  | { type: 'conversations'; conversations: ConversationSummary[] }
 
 export const initialConsoleState: ConsoleState = {
   connection: 'connecting',
@@ -74,6 +76,14 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
     }
     case 'dismiss-notice':
       return { ...state, notice: undefined }
+    case 'conversations': {
+      const conversations = { ...state.conversations }
+      for (const conversation of action.conversations) {
+        const known = conversations[conversation.id]
+        if (!known || known.updatedAt < conversation.updatedAt) conversations[conversation.id] = conversation
+      }
+      return { ...state, conversations }
+    }
     case 'frame':
       return applyFrame(state, action.frame)
   }

@@ -38,6 +38,12 @@ button:disabled{cursor:default;opacity:.55}
 .connection.is-online::before{background:var(--ok)}
 .connection.is-offline::before{background:var(--danger)}
 .topbar-right{margin-left:auto;display:flex;align-items:center;gap:12px}
+.screens{display:flex;gap:2px;align-self:stretch}
+.screen-link{display:flex;align-items:center;padding:0 12px;color:var(--muted);text-decoration:none;font-weight:600;border-bottom:2px solid transparent}
+.screen-link:hover{color:var(--ink)}
+.screen-link[aria-current=page]{color:var(--accent);border-bottom-color:var(--accent)}
+.page{flex:1;overflow-y:auto;padding:24px 32px}
+.page h1{font-size:20px;margin:0 0 16px}
 .me{font-weight:600}
 .presence{display:flex;align-items:center;gap:7px;border:1px solid var(--line);background:#fff;border-radius:999px;padding:5px 12px;font-weight:600;font-size:13px}
 .presence .dot{width:8px;height:8px;border-radius:50%;background:var(--ok)}

@@ -16,6 +16,7 @@ import type { Config } from './config.js'
 import { createApp } from './http/app.js'
 import { clientAddress } from './http/client-address.js'
 import { apiError } from './http/errors.js'
+import { consoleApi } from './http/console/console-api.js'
 import { consoleRoutes } from './http/console-routes.js'
 import { widgetRoutes } from './http/widget-routes.js'
 import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-guard.js'
@@ -87,6 +88,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   })
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   app.route('/', consoleRoutes())
+  app.route('/api/console', consoleApi({ store, auth, service, bus, connections, logger, publicUrl: config.publicUrl }))
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, async (c, next) => {
     if (shuttingDown) return apiError(c, 503, 'shutting_down', 'the server is restarting: try again shortly')

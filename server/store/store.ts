@@ -5,7 +5,7 @@
  */
 import type { AgentStatus, ConversationStatus, Role, SystemEvent } from '../../protocol/index.js'
 import type {
-  Agent, AgentRole, ApiToken, Conversation, Message, Session, Site, Visitor, WidgetSettings,
+  Agent, AgentRole, ApiToken, CannedResponse, Conversation, Message, SearchHit, Session, Site, Visitor, WidgetSettings,
 } from './types.js'
 
 export interface NewSite {
@@ -17,6 +17,15 @@ export interface NewSite {
   verifiedOnly?: boolean
 }
 
+/** Fields to change on a site; `identitySecret: null` removes the secret. */
+export interface SitePatch {
+  name?: string
+  allowedOrigins?: string[]
+  widget?: WidgetSettings
+  identitySecret?: string | null
+  verifiedOnly?: boolean
+}
+
 export interface NewAgent {
   name: string
   email: string
@@ -24,6 +33,31 @@ export interface NewAgent {
   role: AgentRole
   capacity: number
   siteIds: number[]
+}
+
+/** Fields to change on an agent; `siteIds` replaces the whole list. */
+export interface AgentPatch {
+  name?: string
+  passwordHash?: string
+  role?: AgentRole
+  capacity?: number
+  siteIds?: number[]
+  active?: boolean
+}
+
+export interface NewCannedResponse {
+  siteId?: number
+  shortcut: string
+  text: string
+}
+
+export interface SearchQuery {
+  siteIds: number[]
+  /** Words as a person types them; every word must match (the last one as a prefix). */
+  text: string
+  limit: number
+  /** Leave internal notes out. */
+  publicOnly?: boolean
 }
 
 export interface VisitorProfile {
@@ -37,6 +71,7 @@ export interface VisitorProfile {
   referrer?: string
   userAgent?: string
   locale?: string
+  timeZone?: string
 }
 
 export interface NewApiToken {
@@ -111,6 +146,8 @@ export interface ConversationFilter {
   statuses?: ConversationStatus[]
   visitorId?: number
   assigneeId?: number
+  /** Only conversations created before this one (by creation time, then id): the next page. */
+  before?: { createdAt: number; id: number }
 }
 
 export interface Store {
@@ -123,6 +160,8 @@ export interface Store {
   getSite(id: number): Promise<Site | undefined>
   getSiteByKey(key: string): Promise<Site | undefined>
   listSites(): Promise<Site[]>
+  /** `undefined` when the site is missing. */
+  updateSite(id: number, patch: SitePatch): Promise<Site | undefined>
 
   createAgent(input: NewAgent): Promise<Agent>
   getAgent(id: number): Promise<Agent | undefined>
@@ -131,14 +170,37 @@ export interface Store {
   /** Active agents serving the site. */
   listAgentsOfSite(siteId: number): Promise<Agent[]>
   countAgents(): Promise<number>
+  /** Every agent, deactivated ones included, by id. */
+  listAgents(): Promise<Agent[]>
+  /** Throws StoreConflictError on a taken email; `undefined` when the agent is missing. */
+  updateAgent(id: number, patch: AgentPatch): Promise<Agent | undefined>
   setAgentStatus(agentId: number, status: AgentStatus): Promise<void>
 
   createSession(session: Session): Promise<void>
   /** Only a session that has not expired at `now`. */
   getSession(tokenHash: string, now: number): Promise<Session | undefined>
   deleteSession(tokenHash: string): Promise<void>
+  /** Signs an agent out everywhere (deactivation, password change). */
+  deleteSessionsOfAgent(agentId: number): Promise<void>
 
   createApiToken(input: NewApiToken): Promise<ApiToken>
+  /** Revoked ones included, newest first. */
+  listApiTokens(): Promise<ApiToken[]>
+  /** A token that exists and is not revoked. */
+  getApiTokenByHash(tokenHash: string): Promise<ApiToken | undefined>
+  /** `undefined` when missing; revoking twice keeps the first time. */
+  revokeApiToken(id: number, now: number): Promise<ApiToken | undefined>
+
+  /** Canned responses of these sites and the shared ones, by shortcut. Throws StoreConflictError on a taken shortcut. */
+  createCannedResponse(input: NewCannedResponse): Promise<CannedResponse>
+  listCannedResponses(siteIds: number[]): Promise<CannedResponse[]>
+  getCannedResponse(id: number): Promise<CannedResponse | undefined>
+  updateCannedResponse(id: number, patch: Partial<NewCannedResponse>): Promise<CannedResponse | undefined>
+  /** Whether there was one to delete. */
+  deleteCannedResponse(id: number): Promise<boolean>
+
+  /** Messages (not system events) matching every word, newest first. */
+  searchMessages(query: SearchQuery): Promise<SearchHit[]>
 
   createVisitor(siteId: number, tokenHash: string, profile: VisitorProfile, now: number): Promise<Visitor>
   /** The visitor that token belongs to, only if it belongs to that site. */

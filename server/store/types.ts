@@ -57,6 +57,8 @@ export interface Visitor {
   referrer?: string
   userAgent?: string
   locale?: string
+  /** IANA time zone the browser reported (`Europe/Paris`), for the visitor's local time. */
+  timeZone?: string
   firstSeenAt: number
   lastSeenAt: number
 }
@@ -100,6 +102,27 @@ export interface Session {
   agentId: number
   createdAt: number
   expiresAt: number
+}
+
+/** A reply agents insert by typing `/shortcut` in the composer. */
+export interface CannedResponse {
+  id: number
+  /** The site it belongs to; absent: shared by every site. */
+  siteId?: number
+  /** Letters, digits, `-` and `_`, typed after `/`. */
+  shortcut: string
+  text: string
+  createdAt: number
+  updatedAt: number
+}
+
+/** A message found by a transcript search. */
+export interface SearchHit {
+  message: Message
+  siteId: number
+  visitorId: number
+  /** The message text with the matched words between `\u0002` and `\u0003` marks, cut around them. */
+  snippet: string
 }
 
 export interface ApiToken {

@@ -163,4 +163,41 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0 CHECK (internal IN (0, 1));
     `,
   },
+  {
+    version: 4,
+    name: 'console: canned responses, transcript search, visitor time zone',
+    // The search index holds message texts only (system events are not worth finding). It is
+    // an external-content FTS5 table: the text lives once, in messages, and triggers keep the
+    // index in step with every insert and delete, inside the writing transaction.
+    // unicode61 with remove_diacritics finds "cafe" in "café".
+    sql: /* sql */ `
+      ALTER TABLE visitors ADD COLUMN time_zone TEXT;
+
+      CREATE TABLE canned_responses (
+        id         INTEGER PRIMARY KEY,
+        site_id    INTEGER REFERENCES sites (id) ON DELETE CASCADE,
+        shortcut   TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      -- One shortcut per site, and shared shortcuts (no site) unique among themselves.
+      CREATE UNIQUE INDEX canned_responses_by_shortcut ON canned_responses (coalesce(site_id, 0), shortcut);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+      );
+      INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE kind = 'message';
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind = 'message' BEGIN
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind = 'message' BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages WHEN old.kind = 'message' BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+    `,
+  },
 ]

@@ -9,12 +9,14 @@ import Database from 'better-sqlite3'
 import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
 import type {
-  AgentMessageInput, AgentMessageResult, ConversationFilter, NewAgent, NewApiToken, Store, TransitionInput,
-  TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
+  AgentMessageInput, AgentMessageResult, AgentPatch, ConversationFilter, NewAgent, NewApiToken, NewCannedResponse,
+  SitePatch, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
 } from '../store.js'
 import type {
-  Agent, AgentRole, ApiToken, Conversation, Message, MessageKind, Session, Site, Visitor, WidgetSettings,
+  Agent, AgentRole, ApiToken, CannedResponse, Conversation, Message, MessageKind, SearchHit, Session, Site, Visitor,
+  WidgetSettings,
 } from '../types.js'
+import { toFtsQuery } from './fts-query.js'
 import { migrations } from './migrations.js'
 
 export interface SqliteStoreOptions {
@@ -203,6 +205,42 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     return toApiToken(row, siteIds)
   })
 
+  const updateSiteTx = db.transaction(function updateSiteTx(id: number, patch: SitePatch): Site | undefined {
+    const s = statements()
+    const row = s.siteById.get(id)
+    if (!row) return undefined
+    const current = toSite(row)
+    s.updateSite.run({
+      id,
+      name: patch.name ?? current.name,
+      allowedOrigins: JSON.stringify(patch.allowedOrigins ?? current.allowedOrigins),
+      widget: JSON.stringify(patch.widget ?? current.widget),
+      identitySecret: patch.identitySecret === undefined ? current.identitySecret ?? null : patch.identitySecret,
+      verifiedOnly: (patch.verifiedOnly ?? current.verifiedOnly) ? 1 : 0,
+    })
+    return toSite(s.siteById.get(id)!)
+  })
+
+  const updateAgentTx = db.transaction(function updateAgentTx(id: number, patch: AgentPatch): Agent | undefined {
+    const s = statements()
+    const row = s.agentById.get(id)
+    if (!row) return undefined
+    const current = toAgent(row)
+    s.updateAgent.run({
+      id,
+      name: patch.name ?? current.name,
+      passwordHash: patch.passwordHash ?? current.passwordHash,
+      role: patch.role ?? current.role,
+      capacity: patch.capacity ?? current.capacity,
+      active: (patch.active ?? current.active) ? 1 : 0,
+    })
+    if (patch.siteIds) {
+      s.deleteAgentSites.run(id)
+      for (const siteId of new Set(patch.siteIds)) s.insertAgentSite.run(id, siteId)
+    }
+    return toAgent(s.agentById.get(id)!)
+  })
+
   const migrateTx = db.transaction(function migrateTx(): number[] {
     const applied: number[] = []
     const current = userVersion(db)
@@ -281,6 +319,10 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statements().allSites.all().map(toSite)
     },
 
+    async updateSite(id, patch) {
+      return updateSiteTx.immediate(id, patch)
+    },
+
     async createAgent(input) {
       try {
         return createAgentTx.immediate(input)
@@ -308,6 +350,19 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statements().countAgents.get()!
     },
 
+    async listAgents() {
+      return statements().allAgents.all().map(toAgent)
+    },
+
+    async updateAgent(id, patch) {
+      try {
+        return updateAgentTx.immediate(id, patch)
+      } catch (error) {
+        if (isUniqueViolation(error, 'agents.email')) throw new StoreConflictError('an agent with that email already exists', 'email')
+        throw error
+      }
+    },
+
     async setAgentStatus(agentId, status) {
       statements().setAgentStatus.run(status, agentId)
     },
@@ -324,8 +379,78 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       statements().deleteSession.run(tokenHash)
     },
 
+    async deleteSessionsOfAgent(agentId) {
+      statements().deleteSessionsOfAgent.run(agentId)
+    },
+
     async createApiToken(input) {
       return createApiTokenTx.immediate(input)
+    },
+
+    async listApiTokens() {
+      return statements().allApiTokens.all().map((row) => toApiToken(row, JSON.parse(row.site_ids) as number[]))
+    },
+
+    async getApiTokenByHash(tokenHash) {
+      const row = statements().liveApiTokenByHash.get(tokenHash)
+      return row ? toApiToken(row, JSON.parse(row.site_ids) as number[]) : undefined
+    },
+
+    async revokeApiToken(id, now) {
+      const s = statements()
+      s.revokeApiToken.run(now, id)
+      const row = s.apiTokenById.get(id)
+      return row ? toApiToken(row, JSON.parse(row.site_ids) as number[]) : undefined
+    },
+
+    async createCannedResponse(input) {
+      const now = Date.now()
+      try {
+        const row = statements().insertCanned.get({ siteId: input.siteId ?? null, shortcut: input.shortcut, text: input.text, now })
+        return toCannedResponse(row!)
+      } catch (error) {
+        if (isUniqueViolation(error, 'canned_responses')) throw new StoreConflictError(`the shortcut /${input.shortcut} is taken`, 'shortcut')
+        throw error
+      }
+    },
+
+    async listCannedResponses(siteIds) {
+      return statements().cannedOfSites.all(JSON.stringify(siteIds)).map(toCannedResponse)
+    },
+
+    async getCannedResponse(id) {
+      return mapOptional(statements().cannedById.get(id), toCannedResponse)
+    },
+
+    async updateCannedResponse(id, patch: Partial<NewCannedResponse>) {
+      const s = statements()
+      const row = s.cannedById.get(id)
+      if (!row) return undefined
+      try {
+        const updated = s.updateCanned.get({
+          id,
+          siteId: 'siteId' in patch ? patch.siteId ?? null : row.site_id,
+          shortcut: patch.shortcut ?? row.shortcut,
+          text: patch.text ?? row.text,
+          now: Date.now(),
+        })
+        return toCannedResponse(updated!)
+      } catch (error) {
+        if (isUniqueViolation(error, 'canned_responses')) throw new StoreConflictError(`the shortcut /${patch.shortcut} is taken`, 'shortcut')
+        throw error
+      }
+    },
+
+    async deleteCannedResponse(id) {
+      return statements().deleteCanned.run(id).changes > 0
+    },
+
+    async searchMessages(query) {
+      const match = toFtsQuery(query.text)
+      if (match === undefined || query.siteIds.length === 0) return []
+      const s = statements()
+      const statement = query.publicOnly ? s.searchPublic : s.searchAll
+      return statement.all({ match, siteIds: JSON.stringify(query.siteIds), limit: query.limit }).map(toSearchHit)
     },
 
     async createVisitor(siteId, tokenHash, profile, now) {
@@ -374,6 +499,11 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       if (filter.assigneeId !== undefined) {
         where.push('assignee_id = @assigneeId')
         params.assigneeId = filter.assigneeId
+      }
+      if (filter.before) {
+        where.push('(created_at, id) < (@beforeCreatedAt, @beforeId)')
+        params.beforeCreatedAt = filter.before.createdAt
+        params.beforeId = filter.before.id
       }
       return conversationListStatement(where.join(' AND ')).all(params).map(toConversation)
     },
@@ -431,6 +561,8 @@ function prepareStatements(db: Database.Database, path: string) {
   if (version !== LATEST_VERSION) {
     throw new Error(`${path} is at schema version ${version}, this build expects ${LATEST_VERSION}: call migrate() first`)
   }
+  const apiTokenColumns = `api_tokens.*,
+    (SELECT json_group_array(site_id ORDER BY site_id) FROM api_token_sites WHERE token_id = api_tokens.id) AS site_ids`
   const agentColumns = `agents.*,
     (SELECT json_group_array(site_id ORDER BY site_id) FROM agent_sites WHERE agent_id = agents.id) AS site_ids`
 
@@ -441,6 +573,10 @@ function prepareStatements(db: Database.Database, path: string) {
     siteById: db.prepare<[number], SiteRow>('SELECT * FROM sites WHERE id = ?'),
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
     allSites: db.prepare<[], SiteRow>('SELECT * FROM sites ORDER BY id'),
+    updateSite: db.prepare<Record<string, unknown>>(`
+      UPDATE sites SET name = @name, allowed_origins = @allowedOrigins, widget = @widget,
+        identity_secret = @identitySecret, verified_only = @verifiedOnly
+      WHERE id = @id`),
 
     insertAgent: db.prepare<Record<string, unknown>, number>(`
       INSERT INTO agents (name, email, password_hash, role, status, capacity, created_at)
@@ -454,6 +590,11 @@ function prepareStatements(db: Database.Database, path: string) {
       JOIN agent_sites ON agent_sites.agent_id = agents.id AND agent_sites.site_id = ?
       WHERE agents.active = 1 ORDER BY agents.id`),
     countAgents: db.prepare<[], number>('SELECT count(*) FROM agents').pluck(),
+    allAgents: db.prepare<[], AgentRow>(`SELECT ${agentColumns} FROM agents ORDER BY id`),
+    updateAgent: db.prepare<Record<string, unknown>>(`
+      UPDATE agents SET name = @name, password_hash = @passwordHash, role = @role, capacity = @capacity, active = @active
+      WHERE id = @id`),
+    deleteAgentSites: db.prepare<[number]>('DELETE FROM agent_sites WHERE agent_id = ?'),
     setAgentStatus: db.prepare<[AgentStatus, number]>('UPDATE agents SET status = ? WHERE id = ?'),
 
     insertSession: db.prepare<[string, number, number, number]>(
@@ -461,16 +602,38 @@ function prepareStatements(db: Database.Database, path: string) {
     liveSession: db.prepare<[string, number], SessionRow>(
       'SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?'),
     deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+    deleteSessionsOfAgent: db.prepare<[number]>('DELETE FROM sessions WHERE agent_id = ?'),
 
     insertApiToken: db.prepare<[string, string, number], ApiTokenRow>(
       'INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?) RETURNING *'),
     insertApiTokenSite: db.prepare<[number, number]>('INSERT INTO api_token_sites (token_id, site_id) VALUES (?, ?)'),
+    allApiTokens: db.prepare<[], ApiTokenRow & { site_ids: string }>(`SELECT ${apiTokenColumns} FROM api_tokens ORDER BY id DESC`),
+    apiTokenById: db.prepare<[number], ApiTokenRow & { site_ids: string }>(`SELECT ${apiTokenColumns} FROM api_tokens WHERE id = ?`),
+    liveApiTokenByHash: db.prepare<[string], ApiTokenRow & { site_ids: string }>(
+      `SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`),
+    revokeApiToken: db.prepare<[number, number]>('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
+
+    insertCanned: db.prepare<Record<string, unknown>, CannedRow>(`
+      INSERT INTO canned_responses (site_id, shortcut, text, created_at, updated_at)
+      VALUES (@siteId, @shortcut, @text, @now, @now) RETURNING *`),
+    cannedOfSites: db.prepare<[string], CannedRow>(`
+      SELECT * FROM canned_responses
+      WHERE site_id IS NULL OR site_id IN (SELECT value FROM json_each(?))
+      ORDER BY shortcut, site_id`),
+    cannedById: db.prepare<[number], CannedRow>('SELECT * FROM canned_responses WHERE id = ?'),
+    updateCanned: db.prepare<Record<string, unknown>, CannedRow>(`
+      UPDATE canned_responses SET site_id = @siteId, shortcut = @shortcut, text = @text, updated_at = @now
+      WHERE id = @id RETURNING *`),
+    deleteCanned: db.prepare<[number]>('DELETE FROM canned_responses WHERE id = ?'),
+
+    searchAll: db.prepare<Record<string, unknown>, SearchRow>(searchSql('')),
+    searchPublic: db.prepare<Record<string, unknown>, SearchRow>(searchSql('AND messages.internal = 0')),
 
     insertVisitor: db.prepare<Record<string, unknown>, VisitorRow>(`
       INSERT INTO visitors (site_id, token_hash, external_id, name, email, attributes, page_url, page_title,
-        referrer, user_agent, locale, first_seen_at, last_seen_at)
+        referrer, user_agent, locale, time_zone, first_seen_at, last_seen_at)
       VALUES (@siteId, @tokenHash, @externalId, @name, @email, @attributes, @pageUrl, @pageTitle,
-        @referrer, @userAgent, @locale, @now, @now)
+        @referrer, @userAgent, @locale, @timeZone, @now, @now)
       RETURNING *`),
     visitorByToken: db.prepare<[string, number], VisitorRow>(
       'SELECT * FROM visitors WHERE token_hash = ? AND site_id = ?'),
@@ -489,6 +652,7 @@ function prepareStatements(db: Database.Database, path: string) {
         referrer = coalesce(@referrer, referrer),
         user_agent = coalesce(@userAgent, user_agent),
         locale = coalesce(@locale, locale),
+        time_zone = coalesce(@timeZone, time_zone),
         last_seen_at = @now
       WHERE id = @id RETURNING *`),
 
@@ -546,6 +710,19 @@ function prepareStatements(db: Database.Database, path: string) {
   }
 }
 
+/** Newest matches first; the snippet keeps about a dozen words around the match. */
+function searchSql(extraCondition: string): string {
+  return `
+    SELECT messages.*, conversations.site_id AS hit_site_id, conversations.visitor_id AS hit_visitor_id,
+      snippet(messages_fts, 0, char(2), char(3), '…', 12) AS snippet
+    FROM messages_fts
+    JOIN messages ON messages.id = messages_fts.rowid
+    JOIN conversations ON conversations.id = messages.conversation_id
+    WHERE messages_fts MATCH @match
+      AND conversations.site_id IN (SELECT value FROM json_each(@siteIds)) ${extraCondition}
+    ORDER BY messages.id DESC LIMIT @limit`
+}
+
 function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number
 }
@@ -573,6 +750,7 @@ function profileParams(profile: VisitorProfile) {
     referrer: profile.referrer ?? null,
     userAgent: profile.userAgent ?? null,
     locale: profile.locale ?? null,
+    timeZone: profile.timeZone ?? null,
   }
 }
 
@@ -641,6 +819,7 @@ interface VisitorRow {
   referrer: string | null
   user_agent: string | null
   locale: string | null
+  time_zone: string | null
   first_seen_at: number
   last_seen_at: number
 }
@@ -672,6 +851,21 @@ interface MessageRow {
   system_event: SystemEvent | null
   internal: number
   created_at: number
+}
+
+interface CannedRow {
+  id: number
+  site_id: number | null
+  shortcut: string
+  text: string
+  created_at: number
+  updated_at: number
+}
+
+interface SearchRow extends MessageRow {
+  hit_site_id: number
+  hit_visitor_id: number
+  snippet: string
 }
 
 function mapOptional<Row, Record>(row: Row | undefined, map: (row: Row) => Record): Record | undefined {
@@ -741,7 +935,19 @@ function toVisitor(row: VisitorRow): Visitor {
     referrer: row.referrer,
     userAgent: row.user_agent,
     locale: row.locale,
+    timeZone: row.time_zone,
   })
+}
+
+function toCannedResponse(row: CannedRow): CannedResponse {
+  return withPresent<CannedResponse>(
+    { id: row.id, shortcut: row.shortcut, text: row.text, createdAt: row.created_at, updatedAt: row.updated_at },
+    { siteId: row.site_id },
+  )
+}
+
+function toSearchHit(row: SearchRow): SearchHit {
+  return { message: toMessage(row), siteId: row.hit_site_id, visitorId: row.hit_visitor_id, snippet: row.snippet }
 }
 
 function toConversation(row: ConversationRow): Conversation {
