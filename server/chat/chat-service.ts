@@ -192,6 +192,17 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
       if (agent.status !== 'away') for (const siteId of await siteIdsOf(agent)) await routeQueue(siteId)
     },
 
+    /**
+     * An administrator changed an agent (sites, role, deactivation). Their open consoles are told
+     * to reconnect, which brings a fresh welcome for their new sites or, signed out, stops them;
+     * a deactivated agent's open chats go back to the queue.
+     */
+    async agentChanged(agent: Agent) {
+      bus.publish(topics.agent(agent.id), { frame: encode({ t: 'bye', reason: 'your account changed' }) })
+      if (!agent.active) await releaseChatsOf(agent, `${agent.name} is no longer available; waiting for another agent`)
+      else await publishAgentStatus(agent)
+    },
+
     agentDisconnected(agent: Agent) {
       presence.disconnected(agent.id)
     },

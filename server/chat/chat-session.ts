@@ -192,6 +192,14 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     setRole('agent')
     held = []
     for (const siteId of siteIds) subscribe(topics.site(siteId))
+    if (!isClosed) {
+      unsubscribers.push(bus.subscribe(topics.agent(agent.id), (message) => {
+        // Only a goodbye travels here: the connection ends and the client says hello again.
+        if (isClosed) return
+        peer.send(message.frame)
+        peer.close(CloseCode.restart, 'account changed')
+      }))
+    }
     await service.agentConnected(agent)
     const current = (await store.getAgent(agent.id)) ?? agent
     identity.agent = current

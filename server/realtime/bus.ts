@@ -25,4 +25,6 @@ export const topics = {
   site: (siteId: number) => `site:${siteId}`,
   /** Everything one visitor sees, in all of their tabs. */
   visitor: (visitorId: number) => `visitor:${visitorId}`,
+  /** One agent's own connections: told to reconnect when the agent's record changes. */
+  agent: (agentId: number) => `agent:${agentId}`,
 }
