@@ -38,6 +38,7 @@ export interface NewAgent {
 /** Fields to change on an agent; `siteIds` replaces the whole list. */
 export interface AgentPatch {
   name?: string
+  email?: string
   passwordHash?: string
   role?: AgentRole
   capacity?: number

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../server/store/index.js'
@@ -129,5 +129,34 @@ describe('SqliteStore on its file', () => {
     expect(await second.migrate()).toEqual([])
     expect(await second.getSiteByKey('acme')).toEqual(site)
     expect(await second.messagesAfter(message.conversationId, 0, 10)).toEqual([message])
+  })
+
+  it('indexes for search the messages written before the search index existed, and forgets deleted ones', async () => {
+    // A database as the release before search left it: schema version 3 with messages in it.
+    await mkdir(dirname(path), { recursive: true })
+    const old = new Database(path)
+    for (const migration of migrations.filter((m) => m.version <= 3)) old.exec(migration.sql)
+    old.pragma('user_version = 3')
+    old.exec(`
+      INSERT INTO sites (id, name, key, allowed_origins, widget, created_at) VALUES (1, 'Acme', 'acme', '["*"]', '{}', 0);
+      INSERT INTO visitors (id, site_id, token_hash, first_seen_at, last_seen_at) VALUES (1, 1, 't', 0, 0);
+      INSERT INTO conversations (id, site_id, visitor_id, status, created_at, updated_at, last_seq) VALUES (1, 1, 1, 'queued', 0, 0, 2);
+      INSERT INTO messages (conversation_id, seq, kind, author_role, author_id, text, client_id, created_at)
+        VALUES (1, 1, 'message', 'visitor', 1, 'parcel lost in transit', 'c1', 0);
+      INSERT INTO messages (conversation_id, seq, kind, author_role, text, system_event, created_at)
+        VALUES (1, 2, 'system', 'system', 'parcel joined', 'joined', 0);
+    `)
+    old.close()
+
+    const store = open()
+    expect(await store.migrate()).toEqual(migrations.filter((m) => m.version > 3).map((m) => m.version))
+    expect((await store.searchMessages({ siteIds: [1], text: 'parcel', limit: 10 })).map((hit) => hit.message.text)).toEqual(['parcel lost in transit'])
+
+    const writer = new Database(path)
+    writer.exec('DELETE FROM conversations WHERE id = 1')
+    // Throws if the index holds anything the table does not.
+    writer.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run()
+    writer.close()
+    expect(await store.searchMessages({ siteIds: [1], text: 'parcel', limit: 10 })).toEqual([])
   })
 })

@@ -594,6 +594,188 @@ export function describeStoreCases(
 
         expect([...counts]).toEqual([[ann.id, 2]])
       })
+
+      it('pages through conversations older than a cursor, with no gap or repeat at equal times', async () => {
+        const site = await store.createSite(newSite('paged'))
+        const ids: number[] = []
+        for (let i = 0; i < 5; i++) {
+          const visitor = await store.createVisitor(site.id, `p${i}`, {}, T0)
+          // Two pairs share a creation time: the id breaks the tie.
+          ids.push((await visitorSays(visitor, 'c1', T0 + Math.floor(i / 2))).conversation.id)
+        }
+        const pages: number[][] = []
+        let before: { createdAt: number; id: number } | undefined
+        for (;;) {
+          const page = await store.listConversations({ siteIds: [site.id], ...(before ? { before } : {}) }, 2)
+          if (page.length === 0) break
+          pages.push(idsOf(page))
+          const last = page[page.length - 1]!
+          before = { createdAt: last.createdAt, id: last.id }
+        }
+
+        expect(pages.flat()).toEqual([...ids].reverse())
+        expect(pages.map((page) => page.length)).toEqual([2, 2, 1])
+      })
+    })
+
+    describe('administration', () => {
+      it('changes only the given fields of a site, and removes its identity secret on null', async () => {
+        const site = await store.createSite({ ...newSite('acme'), identitySecret: 'secret', verifiedOnly: true })
+
+        const renamed = await store.updateSite(site.id, { name: 'Acme Inc.', allowedOrigins: ['*'] })
+        expect(renamed).toMatchObject({ name: 'Acme Inc.', allowedOrigins: ['*'], identitySecret: 'secret', verifiedOnly: true, widget: site.widget })
+
+        const open = await store.updateSite(site.id, { identitySecret: null, verifiedOnly: false, widget: { ...site.widget, color: '#112233' } })
+        expect(open?.identitySecret).toBeUndefined()
+        expect(open).toMatchObject({ verifiedOnly: false, widget: { color: '#112233' }, key: site.key })
+        expect(await store.getSite(site.id)).toEqual(open)
+        expect(await store.updateSite(9999, { name: 'x' })).toBeUndefined()
+      })
+
+      it('changes an agent, replacing their sites, and lists deactivated agents too', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const ann = await store.createAgent(newAgent('ann@example.com', [acme.id]))
+        const bob = await store.createAgent(newAgent('bob@example.com', [acme.id]))
+
+        const moved = await store.updateAgent(ann.id, { siteIds: [globex.id], capacity: 7, role: 'admin' })
+        expect(moved).toMatchObject({ siteIds: [globex.id], capacity: 7, role: 'admin', name: 'ann', active: true })
+        await store.updateAgent(bob.id, { active: false })
+
+        expect((await store.listAgents()).map((agent) => [agent.email, agent.active])).toEqual([['ann@example.com', true], ['bob@example.com', false]])
+        expect(await store.listAgentsOfSite(acme.id)).toEqual([])
+        expect((await store.listAgentsOfSite(globex.id)).map((agent) => agent.id)).toEqual([ann.id])
+        expect(await store.updateAgent(9999, { name: 'x' })).toBeUndefined()
+      })
+
+      it('refuses to give an agent an email another agent has, naming the field', async () => {
+        await store.createAgent(newAgent('ann@example.com', []))
+        const bob = await store.createAgent(newAgent('bob@example.com', []))
+
+        const error = await store.updateAgent(bob.id, { email: 'ANN@example.com', name: 'Bob' }).catch((e: unknown) => e)
+
+        expect(error).toBeInstanceOf(StoreConflictError)
+        expect((error as StoreConflictError).field).toBe('email')
+        expect(await store.getAgent(bob.id)).toMatchObject({ email: 'bob@example.com', name: 'bob' })
+        expect(await store.updateAgent(bob.id, { email: 'robert@example.com' })).toMatchObject({ email: 'robert@example.com' })
+      })
+
+      it('signs an agent out of every session at once', async () => {
+        const ann = await store.createAgent(newAgent('ann@example.com', []))
+        const bob = await store.createAgent(newAgent('bob@example.com', []))
+        for (const [hash, agentId] of [['a1', ann.id], ['a2', ann.id], ['b1', bob.id]] as const) {
+          await store.createSession({ tokenHash: hash, agentId, createdAt: T0, expiresAt: T0 + MINUTE })
+        }
+
+        await store.deleteSessionsOfAgent(ann.id)
+
+        expect(await store.getSession('a1', T0)).toBeUndefined()
+        expect(await store.getSession('a2', T0)).toBeUndefined()
+        expect(await store.getSession('b1', T0)).toBeDefined()
+      })
+
+      it('lists API tokens newest first, finds live ones by hash and keeps the first revocation time', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const first = await store.createApiToken({ name: 'crm', tokenHash: 'h1', siteIds: [acme.id] })
+        const second = await store.createApiToken({ name: 'bi', tokenHash: 'h2', siteIds: [] })
+
+        expect((await store.listApiTokens()).map((token) => [token.name, token.siteIds])).toEqual([['bi', []], ['crm', [acme.id]]])
+        expect(await store.getApiTokenByHash('h1')).toMatchObject({ id: first.id, siteIds: [acme.id] })
+
+        expect(await store.revokeApiToken(first.id, T0)).toMatchObject({ revokedAt: T0 })
+        expect(await store.revokeApiToken(first.id, T0 + 5)).toMatchObject({ revokedAt: T0 })
+        expect(await store.getApiTokenByHash('h1')).toBeUndefined()
+        expect(await store.getApiTokenByHash('h2')).toMatchObject({ id: second.id })
+        expect(await store.revokeApiToken(9999, T0)).toBeUndefined()
+      })
+    })
+
+    describe('canned responses', () => {
+      it('lists a site\'s canned responses with the shared ones, by shortcut', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        await store.createCannedResponse({ siteId: acme.id, shortcut: 'refund', text: 'Refunds take 5 days.' })
+        await store.createCannedResponse({ shortcut: 'hello', text: 'Hello!' })
+        await store.createCannedResponse({ siteId: globex.id, shortcut: 'refund', text: 'Globex refunds.' })
+
+        const acmeList = await store.listCannedResponses([acme.id])
+        expect(acmeList.map((c) => [c.shortcut, c.text])).toEqual([['hello', 'Hello!'], ['refund', 'Refunds take 5 days.']])
+        expect(acmeList[0]!.siteId).toBeUndefined()
+        expect((await store.listCannedResponses([])).map((c) => c.shortcut)).toEqual(['hello'])
+      })
+
+      it('refuses a shortcut taken on the same site or among shared ones, naming the field', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        await store.createCannedResponse({ siteId: acme.id, shortcut: 'refund', text: 'a' })
+        await store.createCannedResponse({ shortcut: 'hi', text: 'b' })
+
+        for (const input of [{ siteId: acme.id, shortcut: 'refund', text: 'c' }, { shortcut: 'hi', text: 'd' }]) {
+          const error = await store.createCannedResponse(input).catch((e: unknown) => e)
+          expect(error).toBeInstanceOf(StoreConflictError)
+          expect((error as StoreConflictError).field).toBe('shortcut')
+        }
+      })
+
+      it('updates and deletes a canned response', async () => {
+        const acme = await store.createSite(newSite('acme'))
+        const canned = await store.createCannedResponse({ siteId: acme.id, shortcut: 'refund', text: 'a' })
+        const taken = await store.createCannedResponse({ siteId: acme.id, shortcut: 'taken', text: 't' })
+
+        expect(await store.updateCannedResponse(canned.id, { text: 'b' })).toMatchObject({ shortcut: 'refund', text: 'b', siteId: acme.id })
+        expect(await store.updateCannedResponse(canned.id, { siteId: undefined })).not.toHaveProperty('siteId')
+        await expect(store.updateCannedResponse(canned.id, { siteId: acme.id, shortcut: 'taken' })).rejects.toBeInstanceOf(StoreConflictError)
+        expect(await store.deleteCannedResponse(taken.id)).toBe(true)
+        expect(await store.deleteCannedResponse(taken.id)).toBe(false)
+        expect(await store.getCannedResponse(taken.id)).toBeUndefined()
+        expect(await store.updateCannedResponse(9999, { text: 'x' })).toBeUndefined()
+      })
+    })
+
+    describe('search', () => {
+      async function twoSitesTalking() {
+        const acme = await store.createSite(newSite('acme'))
+        const globex = await store.createSite(newSite('globex'))
+        const ann = await store.createAgent(newAgent('ann@example.com', [acme.id]))
+        const visitor = await store.createVisitor(acme.id, 'v1', {}, T0)
+        const other = await store.createVisitor(globex.id, 'v2', {}, T0)
+        const { conversation } = await visitorSays(visitor, 'c1', T0, 'Where is my café order?')
+        await visitorSays(other, 'c1', T0 + 1, 'My order never came')
+        await claim(conversation.id, ann, T0 + 2)
+        await store.appendAgentMessage({ conversationId: conversation.id, agentId: ann.id, agentName: 'ann', clientId: 'a1', text: 'Checking your ORDER now', now: T0 + 3 })
+        await store.appendAgentMessage({ conversationId: conversation.id, agentId: ann.id, agentName: 'ann', clientId: 'a2', text: 'order is late, refund?', now: T0 + 4, internal: true })
+        return { acme, globex, visitor, conversation }
+      }
+      const texts = (hits: { message: { text: string } }[]) => hits.map((hit) => hit.message.text)
+
+      it('finds messages of the given sites with every word, newest first, with a marked snippet', async () => {
+        const { acme, visitor } = await twoSitesTalking()
+
+        const hits = await store.searchMessages({ siteIds: [acme.id], text: 'order', limit: 10 })
+
+        expect(texts(hits)).toEqual(['order is late, refund?', 'Checking your ORDER now', 'Where is my café order?'])
+        expect(hits[2]).toMatchObject({ siteId: acme.id, visitorId: visitor.id })
+        expect(hits[2]!.snippet).toContain('\u0002order\u0003')
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'order late', limit: 10 }))).toEqual(['order is late, refund?'])
+      })
+
+      it('matches the last word as a prefix, ignores accents, and can leave notes out', async () => {
+        const { acme } = await twoSitesTalking()
+
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'cafe', limit: 10 }))).toEqual(['Where is my café order?'])
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'chec', limit: 10 }))).toEqual(['Checking your ORDER now'])
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'refund', limit: 10, publicOnly: true }))).toEqual([])
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'order', limit: 1 }))).toHaveLength(1)
+      })
+
+      it('reads search syntax as plain text, and finds nothing for no words or no sites', async () => {
+        const { acme } = await twoSitesTalking()
+
+        for (const text of ['"order', 'order OR refund', 'NEAR(order late)', '-order', 'text:order', '^order*', '', '  ', '!!!']) {
+          await expect(store.searchMessages({ siteIds: [acme.id], text, limit: 10 })).resolves.toBeInstanceOf(Array)
+        }
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'order OR nothing', limit: 10 }))).toEqual([])
+        expect(await store.searchMessages({ siteIds: [], text: 'order', limit: 10 })).toEqual([])
+      })
     })
   })
 }

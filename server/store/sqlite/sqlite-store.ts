@@ -229,6 +229,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     s.updateAgent.run({
       id,
       name: patch.name ?? current.name,
+      email: patch.email ?? current.email,
       passwordHash: patch.passwordHash ?? current.passwordHash,
       role: patch.role ?? current.role,
       capacity: patch.capacity ?? current.capacity,
@@ -592,7 +593,7 @@ function prepareStatements(db: Database.Database, path: string) {
     countAgents: db.prepare<[], number>('SELECT count(*) FROM agents').pluck(),
     allAgents: db.prepare<[], AgentRow>(`SELECT ${agentColumns} FROM agents ORDER BY id`),
     updateAgent: db.prepare<Record<string, unknown>>(`
-      UPDATE agents SET name = @name, password_hash = @passwordHash, role = @role, capacity = @capacity, active = @active
+      UPDATE agents SET name = @name, email = @email, password_hash = @passwordHash, role = @role, capacity = @capacity, active = @active
       WHERE id = @id`),
     deleteAgentSites: db.prepare<[number]>('DELETE FROM agent_sites WHERE agent_id = ?'),
     setAgentStatus: db.prepare<[AgentStatus, number]>('UPDATE agents SET status = ? WHERE id = ?'),
