@@ -157,7 +157,7 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
             </>
           ) : (
             <section class="empty-view">
-              <p>{selected === undefined ? 'Select a conversation from the inbox.' : 'This conversation is not available.'}</p>
+              <p>{selected === undefined ? 'Select a conversation from the inbox.' : state.me ? 'This conversation is not available.' : 'Loading…'}</p>
             </section>
           )}
         </div>

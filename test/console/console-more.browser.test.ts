@@ -206,6 +206,11 @@ describe('the agent console, further', () => {
     await page.getByRole('tab', { name: /^All open/ }).click()
     await page.locator('.row', { hasText: 'A question for site B' }).waitFor({ timeout: UI_MS })
 
+    // Guessing the conversation's address opens nothing of it.
+    await page.goto(`${server.url}/console#/inbox/open/${a.conv}`)
+    await page.getByText('This conversation is not available.').waitFor({ timeout: UI_MS })
+    expect(await page.getByText('A secret of site A').count()).toBe(0)
+
     // The same session over the protocol: A's conversation answers as if it did not exist.
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
     const { client, welcome } = await connectAgent(server, agentB, { cookie })

@@ -126,7 +126,8 @@ const defaultChaos: Required<Omit<ChaosOptions, 'seed'>> = {
  *   proxy.refuseWebSockets()
  *   createConnection({ url: proxy.url, ... }) // falls back to long polling
  */
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+/** `listenPort`: where the proxy listens (0: any free port), for a server that must know its public URL first. */
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1', listenPort = 0): Promise<TcpProxy> {
   let mode: Mode = 'pass'
   let chaosOptions = { ...defaultChaos, seed: 1 }
   let random = seededRandom(1)
@@ -290,7 +291,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     client.on('data', readHead)
   })
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
 
   return {
