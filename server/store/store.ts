@@ -114,6 +114,27 @@ export interface AgentMessageInput {
   now: number
 }
 
+/** An agent writes first, to a visitor who has not written. */
+export interface StartConversationInput {
+  siteId: number
+  visitorId: number
+  agentId: number
+  agentName: string
+  clientId: string
+  text: string
+  /** The text of the `joined` event that opens the conversation. */
+  joinedText: string
+  now: number
+}
+
+export type StartConversationResult =
+  /** `events`: the `joined` event, then `message`. */
+  | { outcome: 'started'; conversation: Conversation; message: Message; events: Message[] }
+  /** The client id was stored before: nothing was written. */
+  | { outcome: 'duplicate'; conversation: Conversation; message: Message }
+  /** The visitor already has this open conversation: nothing was written. */
+  | { outcome: 'open'; conversation: Conversation }
+
 export interface AgentMessageResult {
   message: Message
   conversation: Conversation
@@ -222,6 +243,11 @@ export interface Store {
 
   appendVisitorMessage(input: VisitorMessageInput): Promise<VisitorMessageResult>
   appendAgentMessage(input: AgentMessageInput): Promise<AgentMessageResult>
+  /**
+   * Opens a conversation assigned to the agent with a `joined` event and their message, in one
+   * transaction, unless the visitor already has an open one (which wins). Idempotent on the client id.
+   */
+  startConversation(input: StartConversationInput): Promise<StartConversationResult>
   /** `undefined` when the conversation is missing or no longer matches `from`. */
   transition(input: TransitionInput): Promise<TransitionResult | undefined>
   /** The message an author sent with this client id, if it was stored. */

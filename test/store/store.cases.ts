@@ -403,6 +403,56 @@ export function describeStoreCases(
       })
     })
 
+    describe('conversations an agent starts', () => {
+      async function start(visitor: Visitor, agent: Agent, clientId: string, now: number) {
+        return store.startConversation({
+          siteId: visitor.siteId, visitorId: visitor.id, agentId: agent.id, agentName: agent.name,
+          clientId, text: `hello from ${agent.name}`, joinedText: `${agent.name} joined`, now,
+        })
+      }
+
+      it('opens an assigned conversation with a joined event and the message, read by the agent', async () => {
+        const { site, visitor } = await siteWithVisitor()
+        const ann = await store.createAgent(newAgent('ann@example.com', [site.id]))
+
+        const result = await start(visitor, ann, 'a1', T0)
+
+        if (result.outcome !== 'started') throw new Error(`expected started, got ${result.outcome}`)
+        expect(result.conversation).toMatchObject({ status: 'assigned', assigneeId: ann.id, lastSeq: 2, agentReadSeq: 2, visitorReadSeq: 0, siteId: site.id })
+        expect(result.events.map((event) => [event.seq, event.systemEvent ?? event.text])).toEqual([[1, 'joined'], [2, 'hello from ann']])
+        expect(result.message).toEqual(result.events[1])
+        expect(await store.messagesAfter(result.conversation.id, 0, 10)).toEqual(result.events)
+      })
+
+      it('answers a resent client id with the stored original and writes nothing', async () => {
+        const { site, visitor } = await siteWithVisitor()
+        const ann = await store.createAgent(newAgent('ann@example.com', [site.id]))
+        const first = await start(visitor, ann, 'a1', T0)
+
+        const again = await start(visitor, ann, 'a1', T0 + 5)
+
+        expect(again.outcome).toBe('duplicate')
+        expect(again.conversation.id).toBe(first.conversation.id)
+        expect(again.outcome === 'duplicate' && again.message.seq).toBe(2)
+        expect(await store.listConversations({ siteIds: [site.id] }, 10)).toHaveLength(1)
+      })
+
+      it('leaves a visitor with an open conversation in it, and opens a new one once it is closed', async () => {
+        const { site, visitor } = await siteWithVisitor()
+        const ann = await store.createAgent(newAgent('ann@example.com', [site.id]))
+        const { conversation } = await visitorSays(visitor, 'v1', T0)
+
+        const refused = await start(visitor, ann, 'a1', T0 + 1)
+        expect(refused).toMatchObject({ outcome: 'open', conversation: { id: conversation.id } })
+        expect(await store.findMessageByClientId('agent', ann.id, 'a1')).toBeUndefined()
+
+        await close(conversation.id, T0 + 2)
+        const started = await start(visitor, ann, 'a1', T0 + 3)
+        expect(started.outcome).toBe('started')
+        expect(started.conversation.id).not.toBe(conversation.id)
+      })
+    })
+
     describe('transitions', () => {
       it('lets exactly one of two simultaneous claims of a queued conversation win', async () => {
         const ann = await store.createAgent(newAgent('ann@example.com', []))

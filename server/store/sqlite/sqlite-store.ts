@@ -10,7 +10,7 @@ import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } f
 import { StoreConflictError } from '../errors.js'
 import type {
   AgentMessageInput, AgentMessageResult, AgentPatch, ConversationFilter, NewAgent, NewApiToken, NewCannedResponse,
-  SitePatch, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
+  SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
 } from '../store.js'
 import type {
   Agent, AgentRole, ApiToken, CannedResponse, Conversation, Message, MessageKind, SearchHit, Session, Site, Visitor,
@@ -162,6 +162,24 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       internal: input.internal,
     }, input.now)
     return { message, conversation: conversationById(input.conversationId), duplicate: false }
+  })
+
+  const startConversationTx = db.transaction(function startConversationTx(
+    input: StartConversationInput,
+  ): StartConversationResult {
+    const s = statements()
+    const original = s.messageByClientId.get('agent', input.agentId, input.clientId)
+    if (original) return { outcome: 'duplicate', message: toMessage(original), conversation: conversationById(original.conversation_id) }
+    const latest = s.latestConversationOfVisitor.get(input.visitorId, input.siteId)
+    if (latest && latest.status !== 'closed') return { outcome: 'open', conversation: toConversation(latest) }
+    const conversationId = s.insertAssignedConversation.get(input.siteId, input.visitorId, input.agentId, input.now, input.now)!
+    const joined = appendEvent(conversationId, systemEvent('joined', input.joinedText), input.now)
+    const message = appendEvent(conversationId, {
+      kind: 'message', authorRole: 'agent', authorId: input.agentId, authorName: input.agentName, text: input.text, clientId: input.clientId,
+    }, input.now)
+    // The agent has read what they wrote.
+    const conversation = toConversation(s.markAgentRead.get(message.seq, conversationId)!)
+    return { outcome: 'started', conversation, message, events: [joined, message] }
   })
 
   const transitionTx = db.transaction(function transitionTx(
@@ -526,6 +544,10 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return appendAgentMessageTx.immediate(input)
     },
 
+    async startConversation(input) {
+      return startConversationTx.immediate(input)
+    },
+
     async transition(input) {
       return transitionTx.immediate(input)
     },
@@ -665,6 +687,9 @@ function prepareStatements(db: Database.Database, path: string) {
     insertConversation: db.prepare<[number, number, number, number], number>(`
       INSERT INTO conversations (site_id, visitor_id, status, created_at, updated_at)
       VALUES (?, ?, 'queued', ?, ?) RETURNING id`).pluck(),
+    insertAssignedConversation: db.prepare<[number, number, number, number, number], number>(`
+      INSERT INTO conversations (site_id, visitor_id, status, assignee_id, created_at, updated_at)
+      VALUES (?, ?, 'assigned', ?, ?, ?) RETURNING id`).pluck(),
     reopenConversation: db.prepare<[number]>(
       `UPDATE conversations SET status = 'queued', assignee_id = NULL, closed_at = NULL WHERE id = ?`),
     setStatus: db.prepare<Record<string, unknown>>(`
