@@ -10,6 +10,7 @@ const id = v.pipe(v.number(), v.integer(), v.minValue(1))
 const seq = v.pipe(v.number(), v.integer(), v.minValue(0))
 const ref = v.optional(v.pipe(v.string(), v.maxLength(64)))
 const shortText = (max: number) => v.optional(v.pipe(v.string(), v.maxLength(max)))
+const clientId = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CLIENT_ID_LENGTH))
 
 /** Where the visitor is: sent on connect and whenever the page changes. */
 const pageContext = v.object({
@@ -34,6 +35,8 @@ export function clientFrameSchema(limits: Pick<Limits, 'maxTextLength'>) {
       last: v.optional(v.record(v.pipe(v.string(), v.regex(/^\d{1,15}$/)), seq)),
       page: v.optional(pageContext),
       locale: shortText(35),
+      /** The browser's IANA time zone (`Europe/Paris`), for the visitor's local time in the console. */
+      tz: v.optional(v.pipe(v.string(), v.maxLength(64), v.regex(/^[A-Za-z][\w+\-/]*$/, 'must be an IANA time zone name'))),
       /** The site's own user id, signed by the site's server: see docs/widget.md. */
       identity: v.optional(
         v.object({
@@ -50,13 +53,18 @@ export function clientFrameSchema(limits: Pick<Limits, 'maxTextLength'>) {
     v.object({
       t: v.literal('send'),
       /** Client message id, the idempotency key: a resend with the same id is never stored twice. */
-      cid: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CLIENT_ID_LENGTH)),
+      cid: clientId,
       text,
       /** Required for agents; a visitor's message goes to their current conversation. */
       conv: v.optional(id),
       /** An agent's internal note: stored and shown to agents only, never to the visitor. */
       note: v.optional(v.boolean()),
     }),
+    /**
+     * An agent writes first to a visitor on the site who has not written: a conversation opens,
+     * assigned to the agent, with this message in it. Answered like `send` (an `ack`, idempotent on `cid`).
+     */
+    v.object({ t: v.literal('start'), visitor: id, cid: clientId, text }),
     v.object({ t: v.literal('typing'), conv: v.optional(id), on: v.boolean() }),
     v.object({ t: v.literal('read'), conv: id, seq }),
     v.object({ t: v.literal('claim'), conv: id, ref }),

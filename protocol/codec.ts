@@ -25,7 +25,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const clientTypes = new Set<string>([
-  'hello', 'send', 'typing', 'read', 'claim', 'transfer', 'close', 'status', 'history', 'page', 'profile', 'ping', 'pong',
+  'hello', 'send', 'start', 'typing', 'read', 'claim', 'transfer', 'close', 'status', 'history', 'page', 'profile', 'ping', 'pong',
 ])
 
 /** Builds a decoder for client frames under the given limits (the server builds one at start). */
@@ -60,7 +60,7 @@ function describeIssue(type: string, issue: v.BaseIssue<unknown>): string {
 }
 
 const serverTypes = new Set<ServerFrameType>([
-  'welcome', 'msg', 'ack', 'conv', 'typing', 'read', 'agent', 'history', 'ok', 'error', 'ping', 'pong', 'bye',
+  'welcome', 'msg', 'ack', 'conv', 'typing', 'read', 'agent', 'visitor', 'gone', 'history', 'ok', 'error', 'ping', 'pong', 'bye',
 ])
 
 /** Decodes a server frame in a client: checks only its envelope, see server-frames.ts. */

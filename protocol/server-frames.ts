@@ -54,6 +54,23 @@ export interface AgentSummary {
   status: AgentStatus
 }
 
+/**
+ * A visitor on a site right now, as agents of that site see them. A visit is unbroken
+ * presence: a reload, a page change or another tab continues it, and it ends once the
+ * visitor has had no connection for a short grace period.
+ */
+export interface LiveVisitor {
+  id: number
+  site: number
+  name?: string
+  /** The page they are on now (the last one reported, of all their tabs). */
+  page: { url?: string; title?: string }
+  /** When this visit began, in milliseconds since the epoch. */
+  since: number
+  /** Parley knew this browser before the visit: first seen 30 minutes or more before it began. */
+  returning: boolean
+}
+
 export interface SiteSettings {
   key: string
   name: string
@@ -76,6 +93,8 @@ export type ServerFrame =
       site?: SiteSettings
       conversations: ConversationSummary[]
       agents?: AgentSummary[]
+      /** Agents: who is on their sites now, the latest arrivals first (a bounded number). */
+      visitors?: LiveVisitor[]
       limits: Limits
     }
   | ChatEvent
@@ -84,9 +103,14 @@ export type ServerFrame =
   | { t: 'typing'; conv: number; role: Role; name?: string; on: boolean }
   | { t: 'read'; conv: number; role: Role; seq: number }
   | { t: 'agent'; agent: AgentSummary }
+  /** A visitor arrived, moved to another page or gave their name (agents of the site only). */
+  | { t: 'visitor'; visitor: LiveVisitor }
+  /** A visitor left the site: no connection for the grace period (agents of the site only). */
+  | { t: 'gone'; visitor: number; site: number }
   | { t: 'history'; conv: number; ref?: string; events: ChatEvent[]; more: boolean }
   | { t: 'ok'; ref: string }
-  | { t: 'error'; code: ErrorCode; message: string; ref?: string }
+  /** `conv`: the conversation the refusal points at (a `start` for a visitor who is already chatting). */
+  | { t: 'error'; code: ErrorCode; message: string; ref?: string; conv?: number }
   | { t: 'ping' }
   | { t: 'pong' }
   /** The server is going away (restart, shutdown): reconnect after a short pause. */

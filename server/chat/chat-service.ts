@@ -7,11 +7,15 @@ import type { Bus } from '../realtime/bus.js'
 import { topics } from '../realtime/bus.js'
 import type { Logger } from '../ops/logger.js'
 import type { Metrics } from '../ops/metrics.js'
+import { createLocalVisitorPresence } from '../realtime/local-visitor-presence.js'
+import type { Visit, VisitChange, VisitorPresenceFactory } from '../realtime/visitor-presence.js'
 import type { Store } from '../store/store.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
+import { conversationStarterFor, type ConversationStarter } from './conversation-starter.js'
 import { createPresence } from './presence.js'
 import { assignToLeastBusyAgent, type AgentLoad } from './routing.js'
-import { toAgentSummary, toChatEvent, toConversationSummary } from './views.js'
+import { visitBeginningNow } from './visits.js'
+import { toAgentSummary, toChatEvent, toConversationSummary, toLiveVisitor } from './views.js'
 
 export interface ChatServiceOptions {
   store: Store
@@ -20,12 +24,19 @@ export interface ChatServiceOptions {
   metrics: Metrics
   agentGraceMs: number
   reopenWindowMs: number
+  /** How long a visitor without a connection still counts as on the site (default: the agents' grace). */
+  visitorGraceMs?: number
+  /** Where live visitors are kept (default: this process's memory). */
+  createVisitorPresence?: VisitorPresenceFactory
+  /** How a conversation opens on an agent's first message (default: the store's way, see conversation-starter.ts). */
+  conversationStarter?: ConversationStarter
 }
 
 /** A refusal the client is told about in an error frame. */
 export class ChatError extends Error {
   override readonly name = 'ChatError'
-  constructor(readonly code: ErrorCode, message: string) {
+  /** `conv`: the conversation the refusal points at, told to the client. */
+  constructor(readonly code: ErrorCode, message: string, readonly conv?: number) {
     super(message)
   }
 }
@@ -33,11 +44,17 @@ export class ChatError extends Error {
 const OPEN: ConversationStatus[] = ['queued', 'assigned']
 const HISTORY_PAGE = 50
 
-export function createChatService({ store, bus, logger, metrics, agentGraceMs, reopenWindowMs }: ChatServiceOptions) {
+export function createChatService(options: ChatServiceOptions) {
+  const { store, bus, logger, metrics, agentGraceMs, reopenWindowMs } = options
   const presence = createPresence({
     graceMs: agentGraceMs,
     onGone: (agentId) => void agentWentOffline(agentId).catch((error) => logger.error({ err: error, agentId }, 'failed to release chats of an agent who left')),
   })
+  const visitors = (options.createVisitorPresence ?? createLocalVisitorPresence)({
+    graceMs: options.visitorGraceMs ?? agentGraceMs,
+    onGone: (visit) => bus.publish(topics.site(visit.siteId), { frame: encode({ t: 'gone', visitor: visit.visitorId, site: visit.siteId }) }),
+  })
+  const starter = options.conversationStarter ?? conversationStarterFor(store)
   // Routing of one site runs one pass at a time, so that two chats arriving together cannot
   // both take an agent's last free slot.
   const routingBySite = new Map<number, Promise<void>>()
@@ -66,6 +83,10 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
   async function publishChange(conversation: Conversation, message?: Message) {
     await publishConversation(conversation)
     if (message) publishEvent(conversation, message)
+  }
+
+  function publishVisit(visit: Visit) {
+    bus.publish(topics.site(visit.siteId), { frame: encode({ t: 'visitor', visitor: toLiveVisitor(visit) }) })
   }
 
   async function publishAgentStatus(agent: Agent) {
@@ -266,6 +287,65 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
       return result
     },
 
+    /**
+     * An agent writes first to a visitor on one of their sites: a conversation opens assigned
+     * to the agent (over their capacity if need be: they chose to), unless the visitor is
+     * chatting already, which the refusal points at.
+     */
+    async startChat(agent: Agent, visitorId: number, clientId: string, text: string, receivedAt: number) {
+      const stored = await store.findMessageByClientId('agent', agent.id, clientId)
+      if (stored) return { message: stored, duplicate: true }
+      const visitor = await store.getVisitor(visitorId)
+      // One answer for "missing" and "not yours", so that ids cannot be probed.
+      if (!visitor || !(await siteIdsOf(agent)).includes(visitor.siteId)) throw new ChatError('not_found', `visitor ${visitorId} not found`)
+      const name = visitor.name || `Visitor #${visitor.id}`
+      if (!(await visitors.get(visitor.id))) throw new ChatError('conflict', `${name} has left the site`)
+      if (!starter) throw new ChatError('unavailable', 'this server cannot open conversations for agents (its store does not support it)')
+      const result = await starter.startConversation({
+        siteId: visitor.siteId,
+        visitorId: visitor.id,
+        agentId: agent.id,
+        agentName: agent.name,
+        clientId,
+        text,
+        joinedText: `${agent.name} started the conversation`,
+        now: Date.now(),
+      })
+      if (result.outcome === 'open') {
+        throw new ChatError('conflict', `${name} already has an open conversation (#${result.conversation.id})`, result.conversation.id)
+      }
+      if (result.outcome === 'started') {
+        await publishConversation(result.conversation)
+        for (const event of result.events) publishEvent(result.conversation, event)
+        metrics.messages.inc({ role: 'agent' })
+        metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)
+      }
+      return { message: result.message, duplicate: result.outcome === 'duplicate' }
+    },
+
+    /** A connection of a visitor opened: their visit begins, or goes on with the page they are on now. */
+    async visitorConnected(visitor: Visitor) {
+      publishVisit(await visitors.connected(visitBeginningNow(visitor, Date.now())))
+    },
+
+    visitorDisconnected(visitorId: number) {
+      return visitors.disconnected(visitorId)
+    },
+
+    /** The visitor moved to another page or gave their name. */
+    async visitorChanged(visitorId: number, change: VisitChange) {
+      const visit = await visitors.update(visitorId, change)
+      if (visit) publishVisit(visit)
+    },
+
+    /** Who is on these sites now, the latest arrivals first. */
+    async liveVisitors(siteIds: number[], limit: number) {
+      return (await visitors.list(siteIds, limit)).map(toLiveVisitor)
+    },
+
+    /** The visit of a visitor on the site now, if any. */
+    visitOf: (visitorId: number) => visitors.get(visitorId),
+
     async claim(agent: Agent, conversationId: number) {
       await visibleConversation(agent, conversationId)
       const result = await store.transition({
@@ -347,6 +427,8 @@ export function createChatService({ store, bus, logger, metrics, agentGraceMs, r
 
     async shutdown() {
       presence.close()
+      await visitors.close()
+      starter?.close()
       await Promise.all(routingBySite.values())
     },
   }

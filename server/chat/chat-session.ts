@@ -24,6 +24,7 @@ import type { Store, VisitorProfile } from '../store/store.js'
 import type { Agent, Conversation, Site, Visitor } from '../store/types.js'
 import { CloseCode, type ConnectionInfo, type Peer } from '../transport/peer.js'
 import { ChatError, type ChatService } from './chat-service.js'
+import { knownTimeZone } from './time-zone.js'
 import { createTokenBucket } from './token-bucket.js'
 import { toAgentSummary, toChatEvent, toSiteSettings } from './views.js'
 
@@ -47,6 +48,8 @@ type Identity =
 /** Most events replayed for one conversation on reconnect; older ones are fetched with `history`. */
 const MAX_REPLAY = 1000
 const WELCOME_CONVERSATIONS = 500
+/** Live visitors in an agent's welcome: the latest arrivals; later ones come as `visitor` frames. */
+const WELCOME_VISITORS = 300
 
 export interface ChatSession {
   /** A text frame arrived from the client. */
@@ -56,7 +59,7 @@ export interface ChatSession {
 }
 
 /** What identifies a frame to its sender: a message's client id, a command's ref. */
-const refOf = (frame: ClientFrame) => (frame.t === 'send' ? frame.cid : 'ref' in frame ? frame.ref : undefined)
+const refOf = (frame: ClientFrame) => (frame.t === 'send' || frame.t === 'start' ? frame.cid : 'ref' in frame ? frame.ref : undefined)
 
 export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSessionDeps): ChatSession {
   const { service, store, bus, auth, logger, metrics } = deps
@@ -69,6 +72,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   // While a hello replays missed events, live events wait here so the order stays intact.
   let held: BusMessage[] | undefined
   let roleLabel = 'pending'
+  // Whether presence counted this connection (one closed during its hello never was).
+  let visitorCounted = false
 
   deps.connections.add(peer)
   metrics.connections.inc({ transport: peer.transport, role: roleLabel })
@@ -76,9 +81,9 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   const send = (frame: ServerFrame) => {
     if (!isClosed) peer.send(encode(frame))
   }
-  const fail = (code: ErrorCode, message: string, ref?: string) => {
+  const fail = (code: ErrorCode, message: string, ref?: string, conv?: number) => {
     metrics.frameErrors.inc({ code })
-    send(ref === undefined ? { t: 'error', code, message } : { t: 'error', code, message, ref })
+    send({ t: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(conv === undefined ? {} : { conv }) })
   }
 
   function deliver(message: BusMessage) {
@@ -130,6 +135,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       referrer: frame.page?.referrer,
       userAgent: info.userAgent?.slice(0, 512),
       locale: frame.locale,
+      timeZone: knownTimeZone(frame.tz),
     }
     let verifiedId: string | undefined
     if (frame.identity && site.identitySecret) {
@@ -162,6 +168,10 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     setRole('visitor')
     held = []
     subscribe(topics.visitor(visitor.id))
+    if (!isClosed) {
+      visitorCounted = true
+      await service.visitorConnected(visitor)
+    }
     const conversations = await store.listConversations({ siteIds: [site.id], visitorId: visitor.id }, 20)
     send({
       t: 'welcome',
@@ -212,6 +222,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       me: { id: current.id, name: current.name, email: current.email, role: current.role },
       conversations: await Promise.all(conversations.map(service.summaryOf)),
       agents: [...agents.values()].map(toAgentSummary),
+      visitors: await service.liveVisitors(siteIds, WELCOME_VISITORS),
       limits: deps.limits,
     })
     // Conversations the client knows that have closed since are replayed too.
@@ -288,6 +299,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       case 'profile': {
         if (who.role !== 'visitor') return fail('forbidden', 'only visitors have a profile')
         const updated = await store.updateVisitor(who.visitor.id, { name: frame.name || undefined, email: frame.email || undefined }, Date.now())
+        if (updated && updated.name !== who.visitor.name) await service.visitorChanged(updated.id, { name: updated.name })
         if (updated) who.visitor = updated
         return
       }
@@ -295,7 +307,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
         if (who.role !== 'visitor') return fail('forbidden', 'only visitors report pages')
         const { t: _type, ...page } = frame
         await store.updateVisitor(who.visitor.id, { pageUrl: page.url, pageTitle: page.title, referrer: page.referrer }, Date.now())
-        return
+        return service.visitorChanged(who.visitor.id, { pageUrl: page.url, pageTitle: page.title })
       }
     }
 
@@ -310,6 +322,10 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       case 'close':
         await service.close(who.agent, frame.conv)
         return ok()
+      case 'start': {
+        const { message } = await service.startChat(who.agent, frame.visitor, frame.cid, frame.text, receivedAt)
+        return send({ t: 'ack', cid: frame.cid, conv: message.conversationId, seq: message.seq, id: message.id, at: message.createdAt })
+      }
       case 'status':
         await service.setStatus(who.agent, frame.status)
         who.agent = { ...who.agent, status: frame.status }
@@ -322,7 +338,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     work = work
       .then(() => handle(frame, receivedAt))
       .catch((error: unknown) => {
-        if (error instanceof ChatError) return fail(error.code, error.message, ref)
+        if (error instanceof ChatError) return fail(error.code, error.message, ref, error.conv)
         logger.error({ err: error, frame: frame.t }, 'frame handling failed')
         fail('internal', 'the server could not handle this frame; it was not applied', ref)
       })
@@ -359,9 +375,10 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       metrics.connections.dec({ transport: peer.transport, role: roleLabel })
       for (const unsubscribe of unsubscribers) unsubscribe()
       // The hello may still be running: release presence only after it has finished.
-      void work.then(() => {
+      void work.then(async () => {
         if (identity?.role === 'agent') service.agentDisconnected(identity.agent)
-      })
+        if (identity?.role === 'visitor' && visitorCounted) await service.visitorDisconnected(identity.visitor.id)
+      }).catch((error: unknown) => logger.error({ err: error }, 'failed to record a departure'))
     },
   }
 }

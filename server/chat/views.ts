@@ -1,5 +1,6 @@
 /** Stored records turned into what goes on the wire. */
-import type { AgentSummary, ChatEvent, ConversationSummary, SiteSettings } from '../../protocol/index.js'
+import type { AgentSummary, ChatEvent, ConversationSummary, LiveVisitor, SiteSettings } from '../../protocol/index.js'
+import type { Visit } from '../realtime/visitor-presence.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
 
 export function toChatEvent(message: Message): ChatEvent {
@@ -45,3 +46,11 @@ export const toAgentSummary = (agent: Agent): AgentSummary => ({ id: agent.id, n
 
 /** What a visitor's browser may know of a site: never its identity secret. */
 export const toSiteSettings = (site: Site): SiteSettings => ({ key: site.key, name: site.name, ...site.widget })
+
+export function toLiveVisitor(visit: Visit): LiveVisitor {
+  const live: LiveVisitor = { id: visit.visitorId, site: visit.siteId, page: {}, since: visit.since, returning: visit.returning }
+  if (visit.name) live.name = visit.name
+  if (visit.pageUrl) live.page.url = visit.pageUrl
+  if (visit.pageTitle) live.page.title = visit.pageTitle
+  return live
+}

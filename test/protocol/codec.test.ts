@@ -35,10 +35,12 @@ const validFrames: Record<string, ClientFrame> = {
     last: { '12': 4, '13': 0 },
     page: { url: 'https://shop.test/cart', title: 'Cart', referrer: 'https://search.test/' },
     locale: 'en-GB',
+    tz: 'America/Argentina/Buenos_Aires',
   },
   'hello as an agent': { t: 'hello', as: 'agent', last: { '7': 30 } },
   'send by a visitor': { t: 'send', cid: 'c-1', text: 'Hello there' },
   'send by an agent': { t: 'send', cid: '0b5e2f3c-7c1e-4d38-9e4a-2c8f9a1d7b60', text: 'Hi!', conv: 3 },
+  'start, an agent writing first to a visitor': { t: 'start', visitor: 42, cid: 'c-7', text: 'Can I help?' },
   'typing by a visitor': { t: 'typing', on: true },
   'typing by an agent': { t: 'typing', conv: 3, on: false },
   read: { t: 'read', conv: 3, seq: 0 },
@@ -49,6 +51,7 @@ const validFrames: Record<string, ClientFrame> = {
   'history, newest page': { t: 'history', conv: 3 },
   'history, older page': { t: 'history', conv: 3, before: 120, limit: MAX_HISTORY_PAGE, ref: 'h' },
   page: { t: 'page', url: 'https://shop.test/', title: 'Shop' },
+  profile: { t: 'profile', name: 'Mia', email: 'mia@example.com' },
   ping: { t: 'ping' },
   pong: { t: 'pong' },
 }
@@ -61,7 +64,7 @@ describe('createClientDecoder: valid frames', () => {
   it('covers every client frame type', () => {
     const types = new Set(Object.values(validFrames).map((frame) => frame.t))
     expect([...types].sort()).toEqual(
-      ['claim', 'close', 'hello', 'history', 'page', 'ping', 'pong', 'read', 'send', 'status', 'transfer', 'typing'],
+      ['claim', 'close', 'hello', 'history', 'page', 'ping', 'pong', 'profile', 'read', 'send', 'start', 'status', 'transfer', 'typing'],
     )
   })
 
@@ -119,6 +122,10 @@ describe('createClientDecoder: refusals', () => {
     ['an empty client id', { t: 'send', cid: '', text: 'x' }, 'send.cid'],
     ['a client id that is too long', { t: 'send', cid: 'c'.repeat(MAX_CLIENT_ID_LENGTH + 1), text: 'x' }, 'send.cid'],
     ['a ref that is not a string', { t: 'claim', conv: 1, ref: 5 }, 'claim.ref'],
+    ['a time zone that is no IANA name', { t: 'hello', as: 'visitor', tz: 'UTC; DROP' }, 'hello.tz'],
+    ['a start without a visitor', { t: 'start', cid: 'c', text: 'Hi' }, 'start.visitor'],
+    ['a start without a client id', { t: 'start', visitor: 4, text: 'Hi' }, 'start.cid'],
+    ['a start with blank text', { t: 'start', visitor: 4, cid: 'c', text: '  ' }, 'start.text'],
   ])('refuses %s as bad_frame, naming the field', (_name, frame, field) => {
     const result = refusal(json(frame))
     expect(result.code).toBe('bad_frame')
@@ -145,6 +152,8 @@ describe('createClientDecoder: refusals', () => {
     expect(refusal(json({ t: 'send', cid: 'c-77', text: 'hi', conv: -1 })).ref).toBe('c-77')
     expect(refusal(json({ t: 'history', conv: 0, ref: 'h-3' })).ref).toBe('h-3')
     expect(refusal(json({ t: 'history', conv: 0 })).ref).toBeUndefined()
+    // A refused start is answered like a refused send: by its client id.
+    expect(refusal(json({ t: 'start', visitor: 0, cid: 's-5', text: 'hi' })).ref).toBe('s-5')
   })
 
   it('refuses a frame longer than maxFrameBytes before parsing it', () => {
@@ -216,9 +225,12 @@ describe('decodeServerFrame', () => {
     { t: 'typing', conv: 1, role: 'agent', name: 'Ada', on: true },
     { t: 'read', conv: 1, role: 'visitor', seq: 2 },
     { t: 'agent', agent: { id: 3, name: 'Ada', status: 'online' } },
+    { t: 'visitor', visitor: { id: 4, site: 1, name: 'Mia', page: { url: 'https://shop.test/', title: 'Shop' }, since: 1_700_000_000_000, returning: true } },
+    { t: 'gone', visitor: 4, site: 1 },
     { t: 'history', conv: 1, ref: 'h', events: [], more: false },
     { t: 'ok', ref: 'r' },
     { t: 'error', code: 'rate_limited', message: 'slow down', ref: 'c-2' },
+    { t: 'error', code: 'conflict', message: 'Mia already has an open conversation (#12)', ref: 'c-3', conv: 12 },
     { t: 'ping' },
     { t: 'pong' },
     { t: 'bye', reason: 'server restarting' },
