@@ -11,7 +11,6 @@ import { createLocalVisitorPresence } from '../realtime/local-visitor-presence.j
 import type { Visit, VisitChange, VisitorPresenceFactory } from '../realtime/visitor-presence.js'
 import type { Store } from '../store/store.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
-import { conversationStarterFor, type ConversationStarter } from './conversation-starter.js'
 import { createPresence } from './presence.js'
 import { assignToLeastBusyAgent, type AgentLoad } from './routing.js'
 import { visitBeginningNow } from './visits.js'
@@ -28,8 +27,6 @@ export interface ChatServiceOptions {
   visitorGraceMs?: number
   /** Where live visitors are kept (default: this process's memory). */
   createVisitorPresence?: VisitorPresenceFactory
-  /** How a conversation opens on an agent's first message (default: the store's way, see conversation-starter.ts). */
-  conversationStarter?: ConversationStarter
 }
 
 /** A refusal the client is told about in an error frame. */
@@ -54,7 +51,6 @@ export function createChatService(options: ChatServiceOptions) {
     graceMs: options.visitorGraceMs ?? agentGraceMs,
     onGone: (visit) => bus.publish(topics.site(visit.siteId), { frame: encode({ t: 'gone', visitor: visit.visitorId, site: visit.siteId }) }),
   })
-  const starter = options.conversationStarter ?? conversationStarterFor(store)
   // Routing of one site runs one pass at a time, so that two chats arriving together cannot
   // both take an agent's last free slot.
   const routingBySite = new Map<number, Promise<void>>()
@@ -300,8 +296,7 @@ export function createChatService(options: ChatServiceOptions) {
       if (!visitor || !(await siteIdsOf(agent)).includes(visitor.siteId)) throw new ChatError('not_found', `visitor ${visitorId} not found`)
       const name = visitor.name || `Visitor #${visitor.id}`
       if (!(await visitors.get(visitor.id))) throw new ChatError('conflict', `${name} has left the site`)
-      if (!starter) throw new ChatError('unavailable', 'this server cannot open conversations for agents (its store does not support it)')
-      const result = await starter.startConversation({
+      const result = await store.startConversation({
         siteId: visitor.siteId,
         visitorId: visitor.id,
         agentId: agent.id,
@@ -428,7 +423,6 @@ export function createChatService(options: ChatServiceOptions) {
     async shutdown() {
       presence.close()
       await visitors.close()
-      starter?.close()
       await Promise.all(routingBySite.values())
     },
   }
