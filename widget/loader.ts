@@ -70,7 +70,7 @@ function boot(script: HTMLScriptElement) {
   const host = document.createElement('parley-chat')
   const shadow = host.attachShadow({ mode: 'open' })
   const sheet = new CSSStyleSheet()
-  sheet.replaceSync(launcherCss.replace(/\n/g, ''))
+  sheet.replaceSync(launcherCss)
   shadow.adoptedStyleSheets = [sheet]
   const frame = document.createElement('div')
   frame.className = 'root'
@@ -127,6 +127,7 @@ function boot(script: HTMLScriptElement) {
         token: storage.get<string>('token'),
         page: { url: location.href.slice(0, 2048), title: document.title.slice(0, 512), referrer: document.referrer.slice(0, 2048) },
         locale: navigator.language.slice(0, 35),
+        tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
         identity,
       }),
       transports: { websocket: websocketTransport(), polling: pollingTransport() },

@@ -233,6 +233,33 @@ describe('conversation changes', () => {
   })
 })
 
+describe('a chat an agent starts', () => {
+  const started = conversation(6, { status: 'assigned', assignee: { id: 2, name: 'Ada' }, lastSeq: 2 })
+  const joined = message(6, 1, { author: { role: 'system' }, sys: 'joined', text: 'Ada started the conversation' })
+  const hello = message(6, 2, { text: 'Can I help you find a size?' })
+
+  it('becomes the current conversation of a visitor who never wrote, counted unread while the panel is closed', () => {
+    const state = run(initialState, welcome([]), { t: 'conv', conv: started }, joined, hello)
+    expect(state.conversation).toEqual(started)
+    expect(seqs(state)).toEqual([1, 2])
+    expect(state.unread).toBe(1)
+  })
+
+  it('takes the place of a closed conversation on screen', () => {
+    const state = run(inConversation({ status: 'closed', lastSeq: 1 }), message(5, 1), { t: 'conv', conv: started }, joined, hello)
+    expect(state.conversation?.id).toBe(6)
+    expect(seqs(state)).toEqual([1, 2])
+    expect(state.events.every((event) => event.conv === 6)).toBe(true)
+  })
+
+  it('comes back with a later page view, through welcome and history', () => {
+    const state = run(initialState, welcome([conversation(5, { status: 'closed' }), started]), { t: 'history', conv: 6, events: [joined, hello], more: false })
+    expect(state.conversation?.id).toBe(6)
+    expect(seqs(state)).toEqual([1, 2])
+    expect(state.unread).toBe(0)
+  })
+})
+
 // Found while writing these tests; widget/state.ts belongs to the loader's author. Each case
 // states the behaviour we want and is marked `fails` until the reducer does it: when one starts
 // passing, vitest reports it, and the `.fails` goes.
