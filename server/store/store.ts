@@ -5,7 +5,8 @@
  */
 import type { AgentStatus, ConversationStatus, Role, SystemEvent } from '../../protocol/index.js'
 import type {
-  Agent, AgentRole, ApiToken, CannedResponse, Conversation, Message, SearchHit, Session, Site, Visitor, WidgetSettings,
+  Agent, AgentRole, ApiToken, AuditEntry, CannedResponse, Conversation, DeliveryStatus, ExportedMessage, Message, SearchHit,
+  Session, Site, Visitor, Webhook, WebhookDelivery, WebhookEvent, WidgetSettings,
 } from './types.js'
 
 export interface NewSite {
@@ -15,6 +16,7 @@ export interface NewSite {
   widget: WidgetSettings
   identitySecret?: string
   verifiedOnly?: boolean
+  retentionDays?: number
 }
 
 /** Fields to change on a site; `identitySecret: null` removes the secret. */
@@ -24,6 +26,8 @@ export interface SitePatch {
   widget?: WidgetSettings
   identitySecret?: string | null
   verifiedOnly?: boolean
+  /** `null`: keep conversations for good. */
+  retentionDays?: number | null
 }
 
 export interface NewAgent {
@@ -103,14 +107,22 @@ export interface VisitorMessageResult {
   events: Message[]
 }
 
+/** A REST API caller's Idempotency-Key: the message is stored once per token and key. */
+export interface ApiIdempotency {
+  tokenId: number
+  key: string
+}
+
 export interface AgentMessageInput {
   conversationId: number
-  agentId: number
+  /** Absent for a bot writing through the REST API under `agentName`. */
+  agentId?: number
   agentName: string
   clientId: string
   text: string
   /** An internal note, for agents only. */
   internal?: boolean
+  apiKey?: ApiIdempotency
   now: number
 }
 
@@ -118,17 +130,19 @@ export interface AgentMessageInput {
 export interface StartConversationInput {
   siteId: number
   visitorId: number
-  agentId: number
+  /** Absent for a bot: the conversation then waits in the queue for an agent. */
+  agentId?: number
   agentName: string
   clientId: string
   text: string
-  /** The text of the `joined` event that opens the conversation. */
+  /** The text of the `joined` event that opens an agent's conversation. */
   joinedText: string
+  apiKey?: ApiIdempotency
   now: number
 }
 
 export type StartConversationResult =
-  /** `events`: the `joined` event, then `message`. */
+  /** `events`: the `joined` event (agents only), then `message`. */
   | { outcome: 'started'; conversation: Conversation; message: Message; events: Message[] }
   /** The client id was stored before: nothing was written. */
   | { outcome: 'duplicate'; conversation: Conversation; message: Message }
@@ -170,6 +184,46 @@ export interface ConversationFilter {
   assigneeId?: number
   /** Only conversations created before this one (by creation time, then id): the next page. */
   before?: { createdAt: number; id: number }
+  /** Time ranges, inclusive of `from`, exclusive of `to`. */
+  createdFrom?: number
+  createdTo?: number
+  updatedFrom?: number
+  updatedTo?: number
+  /** Only conversations with a message matching these words (as in searchMessages). */
+  text?: string
+}
+
+export interface ExportQuery {
+  siteIds: number[]
+  /** Messages created in [from, to). */
+  from?: number
+  to?: number
+  /** Resume after this message (by creation time, then id). */
+  after?: { createdAt: number; id: number }
+  limit: number
+  publicOnly?: boolean
+}
+
+export interface NewWebhook {
+  siteId: number
+  url: string
+  secret: string
+  events: WebhookEvent[]
+}
+
+export interface DeliveryAttempt {
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: number
+  responseStatus?: number
+  error?: string
+  deliveredAt?: number
+}
+
+/** A delivery due now, with where it goes and how it is signed. */
+export interface DueDelivery extends WebhookDelivery {
+  url: string
+  secret: string
 }
 
 export interface Store {
@@ -223,6 +277,29 @@ export interface Store {
 
   /** Messages (not system events) matching every word, newest first. */
   searchMessages(query: SearchQuery): Promise<SearchHit[]>
+
+  /** Events of these sites in creation order, one page: the bulk export reads page after page. */
+  exportMessages(query: ExportQuery): Promise<ExportedMessage[]>
+  /** Erases a visitor with every conversation and message of theirs; whether there was one. */
+  deleteVisitor(id: number): Promise<boolean>
+  /** Erases up to `limit` of a site's conversations closed before `closedBefore`; returns their ids. */
+  purgeClosedConversations(siteId: number, closedBefore: number, limit: number): Promise<number[]>
+  recordAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>
+  /** Newest first; `siteIds` limits to entries of those sites. */
+  listAudit(options: { siteIds?: number[]; limit: number; beforeId?: number }): Promise<AuditEntry[]>
+
+  createWebhook(input: NewWebhook): Promise<Webhook>
+  listWebhooks(siteIds: number[]): Promise<Webhook[]>
+  getWebhook(id: number): Promise<Webhook | undefined>
+  updateWebhook(id: number, patch: Partial<Pick<Webhook, 'url' | 'events' | 'active'>>): Promise<Webhook | undefined>
+  deleteWebhook(id: number): Promise<boolean>
+  /** Queues one delivery per active webhook of the site that wants this event; returns how many. */
+  enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number): Promise<number>
+  /** Pending deliveries whose time has come, oldest first. */
+  dueWebhookDeliveries(now: number, limit: number): Promise<DueDelivery[]>
+  recordDeliveryAttempt(id: number, attempt: DeliveryAttempt): Promise<void>
+  /** Newest first. */
+  listWebhookDeliveries(webhookId: number, limit: number): Promise<WebhookDelivery[]>
 
   createVisitor(siteId: number, tokenHash: string, profile: VisitorProfile, now: number): Promise<Visitor>
   /** The visitor that token belongs to, only if it belongs to that site. */

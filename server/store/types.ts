@@ -25,6 +25,8 @@ export interface Site {
   identitySecret?: string
   /** Refuse visitors without a verified identity. */
   verifiedOnly: boolean
+  /** Closed conversations older than this many days are erased on schedule; absent: kept. */
+  retentionDays?: number
   createdAt: number
 }
 
@@ -133,4 +135,55 @@ export interface ApiToken {
   siteIds: number[]
   createdAt: number
   revokedAt?: number
+}
+
+/** A message with where it belongs, as a bulk export writes it. */
+export interface ExportedMessage extends Message {
+  siteId: number
+  visitorId: number
+}
+
+/** Something done that a data-protection officer may ask about (an erasure, a purge). */
+export interface AuditEntry {
+  id: number
+  at: number
+  /** Who: `token:3`, `agent:7`, `system`. */
+  actor: string
+  action: string
+  siteId?: number
+  /** What it was done to: `visitor:12`. */
+  subject: string
+  details: Record<string, unknown>
+}
+
+export const WEBHOOK_EVENTS = ['conversation.opened', 'conversation.assigned', 'conversation.closed', 'message.created'] as const
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
+
+export interface Webhook {
+  id: number
+  siteId: number
+  url: string
+  /** Signs each delivery (HMAC-SHA256); shown to the site's owner, never sent in a delivery. */
+  secret: string
+  events: WebhookEvent[]
+  active: boolean
+  createdAt: number
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDelivery {
+  id: number
+  webhookId: number
+  event: WebhookEvent
+  /** The JSON body, exactly as signed and sent. */
+  payload: string
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: number
+  /** The receiver's HTTP status on the last attempt. */
+  responseStatus?: number
+  error?: string
+  createdAt: number
+  deliveredAt?: number
 }

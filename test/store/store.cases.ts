@@ -827,5 +827,143 @@ export function describeStoreCases(
         expect(await store.searchMessages({ siteIds: [], text: 'order', limit: 10 })).toEqual([])
       })
     })
+
+    describe('REST API needs', () => {
+      async function busySite() {
+        const { site, visitor } = await siteWithVisitor()
+        const ann = await store.createAgent(newAgent('ann@example.com', [site.id]))
+        const first = await visitorSays(visitor, 'v1', T0, 'first question about billing')
+        await claim(first.conversation.id, ann, T0 + 10)
+        await store.appendAgentMessage({ conversationId: first.conversation.id, agentId: ann.id, agentName: 'ann', clientId: 'a1', text: 'answer', now: T0 + 20 })
+        await store.appendAgentMessage({ conversationId: first.conversation.id, agentId: ann.id, agentName: 'ann', clientId: 'a2', text: 'a note', now: T0 + 20, internal: true })
+        const other = await store.createVisitor(site.id, 'v2-token', {}, T0)
+        const second = await visitorSays(other, 'v1', T0 + 30, 'shipping question')
+        return { site, visitor, other, ann, first: first.conversation, second: second.conversation }
+      }
+
+      it('filters conversations by creation and update time and by words in their messages', async () => {
+        const { site, first, second } = await busySite()
+        const ids = async (filter: object) => (await store.listConversations({ siteIds: [site.id], ...filter }, 10)).map((c) => c.id)
+
+        expect(await ids({ createdFrom: T0 + 1 })).toEqual([second.id])
+        expect(await ids({ createdTo: T0 + 1 })).toEqual([first.id])
+        expect(await ids({ updatedFrom: T0 + 20, updatedTo: T0 + 21 })).toEqual([first.id])
+        expect(await ids({ text: 'billing' })).toEqual([first.id])
+        expect(await ids({ text: 'question' })).toEqual([second.id, first.id])
+        expect(await ids({ text: '!!' })).toEqual([])
+      })
+
+      it('exports events in creation order from a cursor, without notes when asked, never another site', async () => {
+        const { site, first } = await busySite()
+        const elsewhere = await store.createSite(newSite('elsewhere'))
+        const stranger = await store.createVisitor(elsewhere.id, 'x', {}, T0)
+        await visitorSays(stranger, 'x1', T0 + 15, 'not yours')
+
+        const all = await store.exportMessages({ siteIds: [site.id], limit: 100 })
+        expect(all.map((m) => m.text)).toEqual(['first question about billing', 'ann joined', 'answer', 'a note', 'shipping question'])
+        expect(all[0]).toMatchObject({ siteId: site.id, conversationId: first.id })
+
+        const pages: string[] = []
+        let after: { createdAt: number; id: number } | undefined
+        for (;;) {
+          const page = await store.exportMessages({ siteIds: [site.id], limit: 2, ...(after ? { after } : {}) })
+          if (page.length === 0) break
+          pages.push(...page.map((m) => m.text))
+          after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id }
+        }
+        expect(pages).toEqual(all.map((m) => m.text))
+        expect((await store.exportMessages({ siteIds: [site.id], limit: 100, publicOnly: true })).map((m) => m.text)).not.toContain('a note')
+        expect((await store.exportMessages({ siteIds: [site.id], limit: 100, from: T0 + 20, to: T0 + 30 })).map((m) => m.text)).toEqual(['answer', 'a note'])
+      })
+
+      it('erases a visitor with everything of theirs, leaving other visitors alone', async () => {
+        const { site, visitor, first, second } = await busySite()
+
+        expect(await store.deleteVisitor(visitor.id)).toBe(true)
+
+        expect(await store.getVisitor(visitor.id)).toBeUndefined()
+        expect(await store.getConversation(first.id)).toBeUndefined()
+        expect(await store.messagesAfter(first.id, 0, 10)).toEqual([])
+        expect(await store.searchMessages({ siteIds: [site.id], text: 'billing', limit: 10 })).toEqual([])
+        expect((await store.exportMessages({ siteIds: [site.id], limit: 100 })).map((m) => m.conversationId)).toEqual([second.id])
+        expect(await store.deleteVisitor(visitor.id)).toBe(false)
+      })
+
+      it('purges closed conversations older than a time, oldest first, up to a limit', async () => {
+        const { site, first, second } = await busySite()
+        await close(first.id, T0 + 100)
+        await close(second.id, T0 + 200)
+
+        expect(await store.purgeClosedConversations(site.id, T0 + 150, 10)).toEqual([first.id])
+        expect(await store.getConversation(first.id)).toBeUndefined()
+        expect(await store.purgeClosedConversations(site.id, T0 + 150, 10)).toEqual([])
+        expect(await store.purgeClosedConversations(site.id, T0 + 300, 0)).toEqual([])
+        expect(await store.getConversation(second.id)).toBeDefined()
+      })
+
+      it('stores an API message once per token and Idempotency-Key, for agents and bots alike', async () => {
+        const { site, other, ann, first } = await busySite()
+        const token = await store.createApiToken({ name: 'crm', tokenHash: 'h', siteIds: [site.id] })
+        const apiKey = { tokenId: token.id, key: 'k-1' }
+
+        const sent = await store.appendAgentMessage({ conversationId: first.id, agentName: 'Shopbot', clientId: 'api-1', text: 'beep', now: T0 + 40, apiKey })
+        const again = await store.appendAgentMessage({ conversationId: first.id, agentName: 'Shopbot', clientId: 'api-2', text: 'beep', now: T0 + 41, apiKey })
+        expect(sent.message).toMatchObject({ authorRole: 'agent', authorName: 'Shopbot', text: 'beep' })
+        expect(sent.message.authorId).toBeUndefined()
+        expect(again).toMatchObject({ duplicate: true, message: { id: sent.message.id } })
+
+        const bot = { siteId: site.id, visitorId: other.id, agentName: 'Shopbot', text: 'Need help?', joinedText: '', now: T0 + 50 }
+        await close((await store.listConversations({ siteIds: [site.id], visitorId: other.id }, 1))[0]!.id, T0 + 45)
+        const opened = await store.startConversation({ ...bot, clientId: 'b1', apiKey: { tokenId: token.id, key: 'k-2' } })
+        if (opened.outcome !== 'started') throw new Error(opened.outcome)
+        expect(opened.conversation).toMatchObject({ status: 'queued', lastSeq: 1 })
+        expect(opened.conversation.assigneeId).toBeUndefined()
+        expect(opened.events.map((e) => e.text)).toEqual(['Need help?'])
+        expect((await store.startConversation({ ...bot, clientId: 'b2', apiKey: { tokenId: token.id, key: 'k-2' } })).outcome).toBe('duplicate')
+        expect(ann.id).toBeGreaterThan(0)
+      })
+
+      it('keeps an audit log, newest first, by site', async () => {
+        const { site } = await busySite()
+        await store.recordAudit({ at: T0, actor: 'token:1', action: 'visitor.erased', siteId: site.id, subject: 'visitor:1', details: { conversations: 2 } })
+        await store.recordAudit({ at: T0 + 1, actor: 'system', action: 'retention.purged', subject: 'site:9', details: {} })
+
+        expect((await store.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['retention.purged', 'visitor.erased'])
+        expect(await store.listAudit({ siteIds: [site.id], limit: 10 })).toEqual([
+          expect.objectContaining({ actor: 'token:1', siteId: site.id, subject: 'visitor:1', details: { conversations: 2 } }),
+        ])
+      })
+
+      it('keeps retention per site', async () => {
+        const site = await store.createSite({ ...newSite('kept'), retentionDays: 30 })
+        expect(site.retentionDays).toBe(30)
+        expect((await store.updateSite(site.id, { retentionDays: null }))?.retentionDays).toBeUndefined()
+        expect((await store.updateSite(site.id, { name: 'x' }))?.retentionDays).toBeUndefined()
+      })
+
+      it('queues webhook deliveries for active webhooks that want the event, and records attempts', async () => {
+        const { site } = await busySite()
+        const wanted = await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's1', events: ['message.created', 'conversation.closed'] })
+        await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/other', secret: 's2', events: ['conversation.opened'] })
+        const paused = await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/paused', secret: 's3', events: ['message.created'] })
+        await store.updateWebhook(paused.id, { active: false })
+
+        expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', '{"n":1}', T0)).toBe(1)
+        const [due] = await store.dueWebhookDeliveries(T0, 10)
+        expect(due).toMatchObject({ webhookId: wanted.id, url: wanted.url, secret: 's1', payload: '{"n":1}', status: 'pending', attempts: 0 })
+
+        await store.recordDeliveryAttempt(due!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, responseStatus: 500, error: 'HTTP 500' })
+        expect(await store.dueWebhookDeliveries(T0 + 999, 10)).toEqual([])
+        expect(await store.dueWebhookDeliveries(T0 + 1000, 10)).toHaveLength(1)
+        await store.recordDeliveryAttempt(due!.id, { status: 'delivered', attempts: 2, nextAttemptAt: T0 + 1000, responseStatus: 204, deliveredAt: T0 + 1001 })
+        expect(await store.dueWebhookDeliveries(T0 + 5000, 10)).toEqual([])
+        expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([expect.objectContaining({ status: 'delivered', attempts: 2, responseStatus: 204, deliveredAt: T0 + 1001 })])
+
+        expect((await store.listWebhooks([site.id])).map((w) => w.url)).toHaveLength(3)
+        expect(await store.deleteWebhook(wanted.id)).toBe(true)
+        expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([])
+        expect(await store.getWebhook(wanted.id)).toBeUndefined()
+      })
+    })
   })
 }

@@ -200,4 +200,67 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    name: 'REST API: export order, retention, audit log, webhooks, idempotency keys',
+    sql: /* sql */ `
+      -- Bulk export walks messages by time; the id breaks ties so a cursor never skips or repeats.
+      CREATE INDEX messages_by_time ON messages (created_at, id);
+      -- Conversation lists filtered by last activity.
+      CREATE INDEX conversations_by_update ON conversations (site_id, updated_at);
+
+      -- Closed conversations older than this many days are erased on schedule; NULL keeps them.
+      ALTER TABLE sites ADD COLUMN retention_days INTEGER CHECK (retention_days IS NULL OR retention_days > 0);
+
+      -- Who did what that a data-protection officer may ask about. Kept when its subject is gone:
+      -- no foreign keys, by design.
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        at         INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        site_id    INTEGER,
+        subject    TEXT NOT NULL,
+        details    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+      ) STRICT;
+      CREATE INDEX audit_log_by_time ON audit_log (at, id);
+
+      CREATE TABLE webhooks (
+        id         INTEGER PRIMARY KEY,
+        site_id    INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        url        TEXT NOT NULL,
+        secret     TEXT NOT NULL,
+        events     TEXT NOT NULL CHECK (json_valid(events)),
+        active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX webhooks_by_site ON webhooks (site_id);
+
+      -- A delivery is written in the same transaction as nothing else: it is queued after the
+      -- event commits, and retried from here after a restart.
+      CREATE TABLE webhook_deliveries (
+        id              INTEGER PRIMARY KEY,
+        webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        event           TEXT NOT NULL,
+        payload         TEXT NOT NULL CHECK (json_valid(payload)),
+        status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        response_status INTEGER,
+        error           TEXT,
+        created_at      INTEGER NOT NULL,
+        delivered_at    INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+
+      -- A message sent through the REST API with an Idempotency-Key is stored once per token and key.
+      CREATE TABLE api_idempotency (
+        token_id   INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        PRIMARY KEY (token_id, key)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]

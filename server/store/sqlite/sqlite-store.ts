@@ -9,12 +9,12 @@ import Database from 'better-sqlite3'
 import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
 import type {
-  AgentMessageInput, AgentMessageResult, AgentPatch, ConversationFilter, NewAgent, NewApiToken, NewCannedResponse,
+  AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken, NewCannedResponse,
   SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
 } from '../store.js'
 import type {
-  Agent, AgentRole, ApiToken, CannedResponse, Conversation, Message, MessageKind, SearchHit, Session, Site, Visitor,
-  WidgetSettings,
+  Agent, AgentRole, ApiToken, AuditEntry, CannedResponse, Conversation, DeliveryStatus, ExportedMessage, Message, MessageKind,
+  SearchHit, Session, Site, Visitor, Webhook, WebhookDelivery, WebhookEvent, WidgetSettings,
 } from '../types.js'
 import { toFtsQuery } from './fts-query.js'
 import { migrations } from './migrations.js'
@@ -141,10 +141,21 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     return { message, conversation: conversationById(conversationId), duplicate: false, change, events }
   })
 
+  /** The message stored earlier under this Idempotency-Key or, for an agent, this client id. */
+  function storedBefore(agentId: number | undefined, clientId: string, apiKey: ApiIdempotency | undefined): MessageRow | undefined {
+    const s = statements()
+    const byKey = apiKey ? s.idempotentMessage.get(apiKey.tokenId, apiKey.key) : undefined
+    return byKey ?? (agentId === undefined ? undefined : s.messageByClientId.get('agent', agentId, clientId))
+  }
+
+  function rememberKey(apiKey: ApiIdempotency | undefined, messageId: number) {
+    if (apiKey) statements().insertIdempotency.run(apiKey.tokenId, apiKey.key, messageId)
+  }
+
   const appendAgentMessageTx = db.transaction(function appendAgentMessageTx(
     input: AgentMessageInput,
   ): AgentMessageResult {
-    const original = statements().messageByClientId.get('agent', input.agentId, input.clientId)
+    const original = storedBefore(input.agentId, input.clientId, input.apiKey)
     if (original) {
       return {
         message: toMessage(original),
@@ -161,6 +172,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       clientId: input.clientId,
       internal: input.internal,
     }, input.now)
+    rememberKey(input.apiKey, message.id)
     return { message, conversation: conversationById(input.conversationId), duplicate: false }
   })
 
@@ -168,18 +180,27 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     input: StartConversationInput,
   ): StartConversationResult {
     const s = statements()
-    const original = s.messageByClientId.get('agent', input.agentId, input.clientId)
+    const original = storedBefore(input.agentId, input.clientId, input.apiKey)
     if (original) return { outcome: 'duplicate', message: toMessage(original), conversation: conversationById(original.conversation_id) }
     const latest = s.latestConversationOfVisitor.get(input.visitorId, input.siteId)
     if (latest && latest.status !== 'closed') return { outcome: 'open', conversation: toConversation(latest) }
-    const conversationId = s.insertAssignedConversation.get(input.siteId, input.visitorId, input.agentId, input.now, input.now)!
-    const joined = appendEvent(conversationId, systemEvent('joined', input.joinedText), input.now)
+    const events: Message[] = []
+    let conversationId: number
+    if (input.agentId === undefined) {
+      // A bot's opening line: the conversation waits for an agent like any other.
+      conversationId = s.insertConversation.get(input.siteId, input.visitorId, input.now, input.now)!
+    } else {
+      conversationId = s.insertAssignedConversation.get(input.siteId, input.visitorId, input.agentId, input.now, input.now)!
+      events.push(appendEvent(conversationId, systemEvent('joined', input.joinedText), input.now))
+    }
     const message = appendEvent(conversationId, {
       kind: 'message', authorRole: 'agent', authorId: input.agentId, authorName: input.agentName, text: input.text, clientId: input.clientId,
     }, input.now)
-    // The agent has read what they wrote.
+    events.push(message)
+    rememberKey(input.apiKey, message.id)
+    // The agents' side has read what it wrote.
     const conversation = toConversation(s.markAgentRead.get(message.seq, conversationId)!)
-    return { outcome: 'started', conversation, message, events: [joined, message] }
+    return { outcome: 'started', conversation, message, events }
   })
 
   const transitionTx = db.transaction(function transitionTx(
@@ -235,6 +256,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       widget: JSON.stringify(patch.widget ?? current.widget),
       identitySecret: patch.identitySecret === undefined ? current.identitySecret ?? null : patch.identitySecret,
       verifiedOnly: (patch.verifiedOnly ?? current.verifiedOnly) ? 1 : 0,
+      retentionDays: patch.retentionDays === undefined ? current.retentionDays ?? null : patch.retentionDays,
     })
     return toSite(s.siteById.get(id)!)
   })
@@ -258,6 +280,13 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       for (const siteId of new Set(patch.siteIds)) s.insertAgentSite.run(id, siteId)
     }
     return toAgent(s.agentById.get(id)!)
+  })
+
+  const purgeTx = db.transaction(function purgeTx(siteId: number, closedBefore: number, limit: number): number[] {
+    const s = statements()
+    const ids = s.closedBefore.all(siteId, closedBefore, limit)
+    for (const id of ids) s.deleteConversation.run(id)
+    return ids
   })
 
   const migrateTx = db.transaction(function migrateTx(): number[] {
@@ -315,6 +344,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
           widget: JSON.stringify(input.widget),
           identitySecret: input.identitySecret ?? null,
           verifiedOnly: input.verifiedOnly ? 1 : 0,
+          retentionDays: input.retentionDays ?? null,
           createdAt: Date.now(),
         })
         return toSite(row!)
@@ -464,6 +494,96 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statements().deleteCanned.run(id).changes > 0
     },
 
+    async exportMessages(query) {
+      if (query.siteIds.length === 0) return []
+      const s = statements()
+      return (query.publicOnly ? s.exportPublic : s.exportAll).all({
+        siteIds: JSON.stringify(query.siteIds),
+        from: query.from ?? Number.MIN_SAFE_INTEGER,
+        to: query.to ?? Number.MAX_SAFE_INTEGER,
+        afterCreatedAt: query.after?.createdAt ?? Number.MIN_SAFE_INTEGER,
+        afterId: query.after?.id ?? 0,
+        limit: query.limit,
+      }).map(toExportedMessage)
+    },
+
+    async deleteVisitor(id) {
+      // Conversations, messages, their search index entries and idempotency keys go with it.
+      return statements().deleteVisitor.run(id).changes > 0
+    },
+
+    async purgeClosedConversations(siteId, closedBefore, limit) {
+      return purgeTx.immediate(siteId, closedBefore, limit)
+    },
+
+    async recordAudit(entry) {
+      const row = statements().insertAudit.get({
+        at: entry.at, actor: entry.actor, action: entry.action, siteId: entry.siteId ?? null, subject: entry.subject,
+        details: JSON.stringify(entry.details),
+      })
+      return toAuditEntry(row!)
+    },
+
+    async listAudit({ siteIds, limit, beforeId }) {
+      return statements().audit.all({
+        siteIds: siteIds === undefined ? null : JSON.stringify(siteIds), limit, beforeId: beforeId ?? Number.MAX_SAFE_INTEGER,
+      }).map(toAuditEntry)
+    },
+
+    async createWebhook(input) {
+      const row = statements().insertWebhook.get({
+        siteId: input.siteId, url: input.url, secret: input.secret, events: JSON.stringify(input.events), now: Date.now(),
+      })
+      return toWebhook(row!)
+    },
+
+    async listWebhooks(siteIds) {
+      return statements().webhooksOfSites.all(JSON.stringify(siteIds)).map(toWebhook)
+    },
+
+    async getWebhook(id) {
+      return mapOptional(statements().webhookById.get(id), toWebhook)
+    },
+
+    async updateWebhook(id, patch) {
+      const s = statements()
+      const row = s.webhookById.get(id)
+      if (!row) return undefined
+      const current = toWebhook(row)
+      const updated = s.updateWebhook.get({
+        id, url: patch.url ?? current.url, events: JSON.stringify(patch.events ?? current.events), active: (patch.active ?? current.active) ? 1 : 0,
+      })
+      return toWebhook(updated!)
+    },
+
+    async deleteWebhook(id) {
+      return statements().deleteWebhook.run(id).changes > 0
+    },
+
+    async enqueueWebhookDeliveries(siteId, event, payload, now) {
+      return statements().enqueueDeliveries.run({ siteId, event, payload, now }).changes
+    },
+
+    async dueWebhookDeliveries(now, limit) {
+      return statements().dueDeliveries.all(now, limit).map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret }))
+    },
+
+    async recordDeliveryAttempt(id, attempt) {
+      statements().recordAttempt.run({
+        id,
+        status: attempt.status,
+        attempts: attempt.attempts,
+        nextAttemptAt: attempt.nextAttemptAt,
+        responseStatus: attempt.responseStatus ?? null,
+        error: attempt.error ?? null,
+        deliveredAt: attempt.deliveredAt ?? null,
+      })
+    },
+
+    async listWebhookDeliveries(webhookId, limit) {
+      return statements().deliveriesOfWebhook.all(webhookId, limit).map(toDelivery)
+    },
+
     async searchMessages(query) {
       const match = toFtsQuery(query.text)
       if (match === undefined || query.siteIds.length === 0) return []
@@ -523,6 +643,21 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
         where.push('(created_at, id) < (@beforeCreatedAt, @beforeId)')
         params.beforeCreatedAt = filter.before.createdAt
         params.beforeId = filter.before.id
+      }
+      const ranges = [
+        ['createdFrom', 'created_at >='], ['createdTo', 'created_at <'], ['updatedFrom', 'updated_at >='], ['updatedTo', 'updated_at <'],
+      ] as const
+      for (const [name, condition] of ranges) {
+        if (filter[name] === undefined) continue
+        where.push(`${condition} @${name}`)
+        params[name] = filter[name]
+      }
+      if (filter.text !== undefined) {
+        const match = toFtsQuery(filter.text)
+        if (match === undefined) return []
+        where.push(`id IN (SELECT messages.conversation_id FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid
+          WHERE messages_fts MATCH @match)`)
+        params.match = match
       }
       return conversationListStatement(where.join(' AND ')).all(params).map(toConversation)
     },
@@ -591,14 +726,14 @@ function prepareStatements(db: Database.Database, path: string) {
 
   return {
     insertSite: db.prepare<Record<string, unknown>, SiteRow>(`
-      INSERT INTO sites (name, key, allowed_origins, widget, identity_secret, verified_only, created_at)
-      VALUES (@name, @key, @allowedOrigins, @widget, @identitySecret, @verifiedOnly, @createdAt) RETURNING *`),
+      INSERT INTO sites (name, key, allowed_origins, widget, identity_secret, verified_only, retention_days, created_at)
+      VALUES (@name, @key, @allowedOrigins, @widget, @identitySecret, @verifiedOnly, @retentionDays, @createdAt) RETURNING *`),
     siteById: db.prepare<[number], SiteRow>('SELECT * FROM sites WHERE id = ?'),
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
     allSites: db.prepare<[], SiteRow>('SELECT * FROM sites ORDER BY id'),
     updateSite: db.prepare<Record<string, unknown>>(`
       UPDATE sites SET name = @name, allowed_origins = @allowedOrigins, widget = @widget,
-        identity_secret = @identitySecret, verified_only = @verifiedOnly
+        identity_secret = @identitySecret, verified_only = @verifiedOnly, retention_days = @retentionDays
       WHERE id = @id`),
 
     insertAgent: db.prepare<Record<string, unknown>, number>(`
@@ -648,6 +783,50 @@ function prepareStatements(db: Database.Database, path: string) {
       UPDATE canned_responses SET site_id = @siteId, shortcut = @shortcut, text = @text, updated_at = @now
       WHERE id = @id RETURNING *`),
     deleteCanned: db.prepare<[number]>('DELETE FROM canned_responses WHERE id = ?'),
+
+    idempotentMessage: db.prepare<[number, string], MessageRow>(`
+      SELECT messages.* FROM api_idempotency JOIN messages ON messages.id = api_idempotency.message_id
+      WHERE api_idempotency.token_id = ? AND api_idempotency.key = ?`),
+    insertIdempotency: db.prepare<[number, string, number]>('INSERT INTO api_idempotency (token_id, key, message_id) VALUES (?, ?, ?)'),
+
+    exportAll: db.prepare<Record<string, unknown>, ExportRow>(exportSql('')),
+    exportPublic: db.prepare<Record<string, unknown>, ExportRow>(exportSql('AND messages.internal = 0')),
+    deleteVisitor: db.prepare<[number]>('DELETE FROM visitors WHERE id = ?'),
+    closedBefore: db.prepare<[number, number, number], number>(`
+      SELECT id FROM conversations WHERE site_id = ? AND status = 'closed' AND closed_at < ? ORDER BY closed_at, id LIMIT ?`).pluck(),
+    deleteConversation: db.prepare<[number]>('DELETE FROM conversations WHERE id = ?'),
+
+    insertAudit: db.prepare<Record<string, unknown>, AuditRow>(`
+      INSERT INTO audit_log (at, actor, action, site_id, subject, details) VALUES (@at, @actor, @action, @siteId, @subject, @details)
+      RETURNING *`),
+    audit: db.prepare<Record<string, unknown>, AuditRow>(`
+      SELECT * FROM audit_log
+      WHERE id < @beforeId AND (@siteIds IS NULL OR site_id IN (SELECT value FROM json_each(@siteIds)))
+      ORDER BY id DESC LIMIT @limit`),
+
+    insertWebhook: db.prepare<Record<string, unknown>, WebhookRow>(`
+      INSERT INTO webhooks (site_id, url, secret, events, created_at) VALUES (@siteId, @url, @secret, @events, @now) RETURNING *`),
+    webhooksOfSites: db.prepare<[string], WebhookRow>(
+      'SELECT * FROM webhooks WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY id'),
+    webhookById: db.prepare<[number], WebhookRow>('SELECT * FROM webhooks WHERE id = ?'),
+    updateWebhook: db.prepare<Record<string, unknown>, WebhookRow>(
+      'UPDATE webhooks SET url = @url, events = @events, active = @active WHERE id = @id RETURNING *'),
+    deleteWebhook: db.prepare<[number]>('DELETE FROM webhooks WHERE id = ?'),
+    enqueueDeliveries: db.prepare<Record<string, unknown>>(`
+      INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, created_at)
+      SELECT id, @event, @payload, 'pending', @now, @now FROM webhooks
+      WHERE site_id = @siteId AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = @event)`),
+    dueDeliveries: db.prepare<[number, number], DeliveryRow & { url: string; secret: string }>(`
+      SELECT webhook_deliveries.*, webhooks.url, webhooks.secret FROM webhook_deliveries
+      JOIN webhooks ON webhooks.id = webhook_deliveries.webhook_id
+      WHERE webhook_deliveries.status = 'pending' AND webhook_deliveries.next_attempt_at <= ?
+      ORDER BY webhook_deliveries.next_attempt_at, webhook_deliveries.id LIMIT ?`),
+    recordAttempt: db.prepare<Record<string, unknown>>(`
+      UPDATE webhook_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt,
+        response_status = @responseStatus, error = @error, delivered_at = @deliveredAt
+      WHERE id = @id`),
+    deliveriesOfWebhook: db.prepare<[number, number], DeliveryRow>(
+      'SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?'),
 
     searchAll: db.prepare<Record<string, unknown>, SearchRow>(searchSql('')),
     searchPublic: db.prepare<Record<string, unknown>, SearchRow>(searchSql('AND messages.internal = 0')),
@@ -736,6 +915,17 @@ function prepareStatements(db: Database.Database, path: string) {
   }
 }
 
+/** Messages in creation order from a cursor, with where each belongs; uses messages_by_time. */
+function exportSql(extraCondition: string): string {
+  return `
+    SELECT messages.*, conversations.site_id AS hit_site_id, conversations.visitor_id AS hit_visitor_id
+    FROM messages JOIN conversations ON conversations.id = messages.conversation_id
+    WHERE messages.created_at >= @from AND messages.created_at < @to
+      AND (messages.created_at, messages.id) > (@afterCreatedAt, @afterId)
+      AND conversations.site_id IN (SELECT value FROM json_each(@siteIds)) ${extraCondition}
+    ORDER BY messages.created_at, messages.id LIMIT @limit`
+}
+
 /** Newest matches first; the snippet keeps about a dozen words around the match. */
 function searchSql(extraCondition: string): string {
   return `
@@ -801,6 +991,7 @@ interface SiteRow {
   widget: string
   identity_secret: string | null
   verified_only: number
+  retention_days: number | null
   created_at: number
 }
 
@@ -888,6 +1079,45 @@ interface CannedRow {
   updated_at: number
 }
 
+interface ExportRow extends MessageRow {
+  hit_site_id: number
+  hit_visitor_id: number
+}
+
+interface AuditRow {
+  id: number
+  at: number
+  actor: string
+  action: string
+  site_id: number | null
+  subject: string
+  details: string
+}
+
+interface WebhookRow {
+  id: number
+  site_id: number
+  url: string
+  secret: string
+  events: string
+  active: number
+  created_at: number
+}
+
+interface DeliveryRow {
+  id: number
+  webhook_id: number
+  event: WebhookEvent
+  payload: string
+  status: DeliveryStatus
+  attempts: number
+  next_attempt_at: number
+  response_status: number | null
+  error: string | null
+  created_at: number
+  delivered_at: number | null
+}
+
 interface SearchRow extends MessageRow {
   hit_site_id: number
   hit_visitor_id: number
@@ -915,6 +1145,7 @@ function toSite(row: SiteRow): Site {
     widget: JSON.parse(row.widget) as WidgetSettings,
     ...(row.identity_secret === null ? {} : { identitySecret: row.identity_secret }),
     verifiedOnly: row.verified_only === 1,
+    ...(row.retention_days === null ? {} : { retentionDays: row.retention_days }),
     createdAt: row.created_at,
   }
 }
@@ -970,6 +1201,31 @@ function toCannedResponse(row: CannedRow): CannedResponse {
     { id: row.id, shortcut: row.shortcut, text: row.text, createdAt: row.created_at, updatedAt: row.updated_at },
     { siteId: row.site_id },
   )
+}
+
+function toExportedMessage(row: ExportRow): ExportedMessage {
+  return { ...toMessage(row), siteId: row.hit_site_id, visitorId: row.hit_visitor_id }
+}
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return withPresent<AuditEntry>(
+    { id: row.id, at: row.at, actor: row.actor, action: row.action, subject: row.subject, details: JSON.parse(row.details) as AuditEntry['details'] },
+    { siteId: row.site_id },
+  )
+}
+
+function toWebhook(row: WebhookRow): Webhook {
+  return {
+    id: row.id, siteId: row.site_id, url: row.url, secret: row.secret, events: JSON.parse(row.events) as WebhookEvent[],
+    active: row.active === 1, createdAt: row.created_at,
+  }
+}
+
+function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return withPresent<WebhookDelivery>({
+    id: row.id, webhookId: row.webhook_id, event: row.event, payload: row.payload, status: row.status, attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at, createdAt: row.created_at,
+  }, { responseStatus: row.response_status, error: row.error, deliveredAt: row.delivered_at })
 }
 
 function toSearchHit(row: SearchRow): SearchHit {
