@@ -1,7 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { ConversationSummary } from '../protocol/index.js'
+import { cannedOfSite } from './canned.js'
 import { Composer } from './Composer.js'
 import { clockTime } from './format.js'
+import { TranscriptDownload } from './search/TranscriptDownload.js'
+import { useCannedResponses } from './search/use-canned-responses.js'
 import { transferTargets, visitorName, type ConsoleState } from './state.js'
 import { usePageVisible } from './visibility.js'
 import type { Actions } from './Workspace.js'
@@ -29,6 +32,7 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
   const closed = conversation.status === 'closed'
   const list = useRef<HTMLDivElement>(null)
   const stickToBottom = useRef(true)
+  const canned = cannedOfSite(useCannedResponses(), conversation.site)
 
   // The newest page on open (the inbox may have loaded only a few events, or none).
   useEffect(() => {
@@ -74,7 +78,10 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
             {conversation.visitor.email && <span>{conversation.visitor.email}</span>}
           </p>
         </div>
-        <ConversationActions state={state} conversation={conversation} actions={actions} />
+        <div class="conv-actions">
+          <TranscriptDownload conv={conv} />
+          <ConversationActions state={state} conversation={conversation} actions={actions} />
+        </div>
       </header>
       <div
         class="messages"
@@ -114,6 +121,7 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
         <Composer
           key={conv}
           placeholder={conversation.status === 'queued' ? 'Reply to claim this conversation…' : 'Write a reply…'}
+          canned={canned}
           onSend={(text, note) => actions.send(conv, text, note)}
           onTyping={(on) => actions.command({ t: 'typing', conv, on })}
         />
@@ -128,7 +136,7 @@ function ConversationActions({ state, conversation, actions }: Omit<Conversation
   if (conversation.status === 'closed') return null
   const colleagues = transferTargets(state)
   return (
-    <div class="conv-actions">
+    <>
       {conversation.status === 'queued' && (
         <button type="button" class="primary" onClick={() => actions.command({ t: 'claim', conv, ref: `claim-${conv}` })}>Claim</button>
       )}
@@ -148,6 +156,6 @@ function ConversationActions({ state, conversation, actions }: Omit<Conversation
         <button type="submit" class="secondary" disabled={!target}>Transfer</button>
       </form>
       <button type="button" class="danger" onClick={() => actions.command({ t: 'close', conv, ref: `close-${conv}` })}>Close</button>
-    </div>
+    </>
   )
 }
