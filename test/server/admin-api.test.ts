@@ -239,8 +239,9 @@ describe('agents', () => {
     // Their chat waits for someone else.
     await visitor.waitFor('conv', (frame) => frame.conv.id === first.conv && frame.conv.status === 'queued')
 
-    // Reactivated, they may sign in again.
+    // Reactivated, they may sign in again; the sessions they had stay ended.
     expect((await as('PATCH', `/agents/${agent.id}`, { active: true })).body.agent.active).toBe(true)
+    expect((await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401)
     await expect(signIn(server, agent.email)).resolves.toMatch(/^parley_session=/)
     await visitor.close()
   })
