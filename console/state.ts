@@ -3,7 +3,7 @@
  * by one pure reducer: testable without a DOM, and the same whichever transport brought a
  * frame (events are kept by `(conv, seq)`, so replays and history pages change nothing twice).
  */
-import type { AgentSummary, ChatEvent, ConversationSummary, ServerFrame } from '../protocol/index.js'
+import type { AgentSummary, ChatEvent, ConversationSummary, LiveVisitor, ServerFrame } from '../protocol/index.js'
 import type { ConnectionState } from '../client/index.js'
 import { mergeEvents } from '../widget/state.js'
 
@@ -41,7 +41,25 @@ export interface ConsoleState {
   visitorTyping: Record<number, boolean>
   /** The last refusal of a command, to show once. */
   notice?: string
+  /** Who is on the agent's sites now, by visitor id. */
+  visitors: Record<number, LiveVisitor>
+  /** Names of the sites the agent serves, by id. */
+  sites: Record<number, string>
+  /** What became of the chats this agent started (`start` frames), by client id: the latest few. */
+  starts: Record<string, StartOutcome>
 }
+
+/** The answer to a `start`: the conversation it opened, or why not (and the conversation it points at). */
+export type StartOutcome = { ok: true; conv: number } | { ok: false; message: string; conv?: number }
+
+/**
+ * Client ids of `start` frames carry this prefix, so that their answers are told apart from
+ * those of messages: they are shown on the screen that sent them, not as a passing notice.
+ *
+ * @example actions.command({ t: 'start', visitor: 42, cid: `${START_CID_PREFIX}${newClientId()}`, text })
+ */
+export const START_CID_PREFIX = 'start-'
+const STARTS_KEPT = 20
 
 export type ConsoleAction =
   | { type: 'frame'; frame: ServerFrame }
@@ -61,6 +79,9 @@ export const initialConsoleState: ConsoleState = {
   pending: [],
   agents: {},
   visitorTyping: {},
+  visitors: {},
+  sites: {},
+  starts: {},
 }
 
 export function consoleReducer(state: ConsoleState, action: ConsoleAction): ConsoleState {
@@ -104,6 +125,11 @@ function withEvents(state: ConsoleState, conv: number, incoming: ChatEvent[]): C
   return next
 }
 
+function withStart(state: ConsoleState, cid: string, outcome: StartOutcome): ConsoleState {
+  const starts = Object.entries({ ...state.starts, [cid]: outcome }).slice(-STARTS_KEPT)
+  return { ...state, starts: Object.fromEntries(starts) }
+}
+
 function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
   switch (frame.t) {
     case 'welcome': {
@@ -112,7 +138,12 @@ function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
       for (const conversation of frame.conversations) conversations[conversation.id] = conversation
       const agents: Record<number, AgentSummary> = {}
       for (const agent of frame.agents ?? []) agents[agent.id] = agent
-      return { ...state, me: frame.me, conversations, agents, visitorTyping: {} }
+      // Who is here now: those seen before the reconnect may have left meanwhile.
+      const visitors: Record<number, LiveVisitor> = {}
+      for (const visitor of frame.visitors ?? []) visitors[visitor.id] = visitor
+      const sites: Record<number, string> = {}
+      for (const site of frame.sites ?? []) sites[site.id] = site.name
+      return { ...state, me: frame.me, conversations, agents, visitorTyping: {}, visitors, sites }
     }
     case 'conv': {
       const known = state.conversations[frame.conv.id]
@@ -122,7 +153,12 @@ function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
       return conversation.status === 'closed' ? { ...next, visitorTyping: { ...next.visitorTyping, [conversation.id]: false } } : next
     }
     case 'msg': {
-      const next = withEvents(state, frame.conv, [frame])
+      let next = withEvents(state, frame.conv, [frame])
+      // A start's first message comes back to its agent like any event of the site, with its
+      // client id: that tells where it went even when the client library keeps the ack to itself.
+      if (frame.cid?.startsWith(START_CID_PREFIX) && frame.author.id === state.me?.id && !state.starts[frame.cid]) {
+        next = withStart(next, frame.cid, { ok: true, conv: frame.conv })
+      }
       return {
         ...next,
         pending: frame.cid ? next.pending.filter((p) => p.cid !== frame.cid) : next.pending,
@@ -130,6 +166,7 @@ function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
       }
     }
     case 'ack': {
+      if (frame.cid.startsWith(START_CID_PREFIX)) return withStart(state, frame.cid, { ok: true, conv: frame.conv })
       const pending = state.pending.find((p) => p.cid === frame.cid)
       if (!pending) return state
       // The stored message takes the optimistic copy's place at once; a `msg` echo is a repeat.
@@ -156,7 +193,17 @@ function applyFrame(state: ConsoleState, frame: ServerFrame): ConsoleState {
     }
     case 'agent':
       return { ...state, agents: { ...state.agents, [frame.agent.id]: frame.agent } }
+    case 'visitor':
+      return { ...state, visitors: { ...state.visitors, [frame.visitor.id]: frame.visitor } }
+    case 'gone': {
+      if (!state.visitors[frame.visitor]) return state
+      const { [frame.visitor]: _left, ...visitors } = state.visitors
+      return { ...state, visitors }
+    }
     case 'error': {
+      if (frame.ref?.startsWith(START_CID_PREFIX)) {
+        return withStart(state, frame.ref, { ok: false, message: frame.message, ...(frame.conv === undefined ? {} : { conv: frame.conv }) })
+      }
       const pending = frame.ref === undefined ? undefined : state.pending.find((p) => p.cid === frame.ref)
       if (pending) return { ...state, pending: state.pending.map((p) => (p === pending ? { ...p, failed: frame.message } : p)) }
       return { ...state, notice: frame.code === 'conflict' ? 'Another agent took this conversation first.' : frame.message }
@@ -219,6 +266,18 @@ export function waitingSince(state: ConsoleState, conv: number): number | undefi
 }
 
 export const visitorName = (conversation: ConversationSummary) => conversation.visitor.name || `Visitor #${conversation.visitor.id}`
+
+export const liveVisitorName = (visitor: LiveVisitor) => visitor.name || `Visitor #${visitor.id}`
+
+/** Who is on the agent's sites now, the latest arrival first. */
+export function liveVisitorsOf(state: ConsoleState): LiveVisitor[] {
+  return Object.values(state.visitors).sort((a, b) => b.since - a.since || b.id - a.id)
+}
+
+/** The visitor's open (queued or assigned) conversation, if they are chatting. */
+export function openConversationOf(state: ConsoleState, visitorId: number): ConversationSummary | undefined {
+  return Object.values(state.conversations).find((c) => c.visitor.id === visitorId && c.status !== 'closed')
+}
 
 /** Colleagues a conversation can be handed to: connected and not away, never oneself. */
 export function transferTargets(state: ConsoleState): AgentSummary[] {

@@ -95,6 +95,8 @@ export type ServerFrame =
       agents?: AgentSummary[]
       /** Agents: who is on their sites now, the latest arrivals first (a bounded number). */
       visitors?: LiveVisitor[]
+      /** Agents: the sites they serve. */
+      sites?: { id: number; name: string }[]
       limits: Limits
     }
   | ChatEvent

@@ -216,6 +216,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     const conversations = await store.listConversations({ siteIds, statuses: ['queued', 'assigned'] }, WELCOME_CONVERSATIONS)
     const agents = new Map<number, Agent>()
     for (const siteId of siteIds) for (const colleague of await store.listAgentsOfSite(siteId)) agents.set(colleague.id, colleague)
+    const sites = (await store.listSites()).filter((site) => siteIds.includes(site.id)).map((site) => ({ id: site.id, name: site.name }))
     send({
       t: 'welcome',
       as: 'agent',
@@ -223,6 +224,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       conversations: await Promise.all(conversations.map(service.summaryOf)),
       agents: [...agents.values()].map(toAgentSummary),
       visitors: await service.liveVisitors(siteIds, WELCOME_VISITORS),
+      sites,
       limits: deps.limits,
     })
     // Conversations the client knows that have closed since are replayed too.

@@ -1,10 +1,10 @@
 /** The console's reducer and selectors, from frames to what the inbox and conversation show. */
 import { describe, expect, it } from 'vitest'
-import type { ChatEvent, ConversationSummary, ServerFrame } from '../../protocol/index.js'
+import type { ChatEvent, ConversationSummary, LiveVisitor, ServerFrame } from '../../protocol/index.js'
 import { defaultLimits } from '../../protocol/limits.js'
 import {
-  consoleReducer, inboxOf, initialConsoleState, lastMessageOf, neighbourOf, totalUnread, transferTargets, unreadOf, visitorName, waitingSince,
-  type ConsoleAction, type ConsoleState,
+  consoleReducer, inboxOf, initialConsoleState, lastMessageOf, liveVisitorName, liveVisitorsOf, neighbourOf, openConversationOf, START_CID_PREFIX,
+  totalUnread, transferTargets, unreadOf, visitorName, waitingSince, type ConsoleAction, type ConsoleState,
 } from '../../console/state.js'
 
 const ME = { id: 7, name: 'Ada', role: 'agent' as const }
@@ -145,5 +145,76 @@ describe('console state', () => {
     )
     expect(totalUnread(state)).toBe(4)
     expect(totalUnread(consoleReducer(state, { type: 'read', conv: 1, seq: 2 }))).toBe(2)
+  })
+})
+
+describe('live visitors', () => {
+  const here = (id: number, since: number, fields: Partial<LiveVisitor> = {}): LiveVisitor =>
+    ({ id, site: 1, page: { url: `https://shop.test/${id}`, title: `Page ${id}` }, since, returning: false, ...fields })
+  const agentWelcome = (visitors: LiveVisitor[]): ServerFrame =>
+    ({ t: 'welcome', as: 'agent', me: ME, conversations: [], agents: [], visitors, sites: [{ id: 1, name: 'Shop' }, { id: 2, name: 'Blog' }], limits: defaultLimits })
+
+  it('start from the welcome, the latest arrival first, with the names of the agent’s sites', () => {
+    const state = run(agentWelcome([here(1, 100), here(2, 300), here(3, 200)]))
+    expect(liveVisitorsOf(state).map((v) => v.id)).toEqual([2, 3, 1])
+    expect(state.sites).toEqual({ 1: 'Shop', 2: 'Blog' })
+  })
+
+  it('arrive, move and leave with visitor and gone frames', () => {
+    let state = run(agentWelcome([here(1, 100)]), { t: 'visitor', visitor: here(2, 200) })
+    expect(liveVisitorsOf(state).map((v) => v.id)).toEqual([2, 1])
+    state = consoleReducer(state, { type: 'frame', frame: { t: 'visitor', visitor: here(1, 100, { page: { title: 'Cart' }, name: 'Mia' }) } })
+    expect(state.visitors[1]).toMatchObject({ name: 'Mia', page: { title: 'Cart' }, since: 100 })
+    state = consoleReducer(state, { type: 'frame', frame: { t: 'gone', visitor: 2, site: 1 } })
+    expect(Object.keys(state.visitors)).toEqual(['1'])
+    // A departure already applied changes nothing.
+    expect(consoleReducer(state, { type: 'frame', frame: { t: 'gone', visitor: 2, site: 1 } })).toBe(state)
+  })
+
+  it('are replaced by a reconnect’s welcome: those who left meanwhile are gone', () => {
+    const state = run(agentWelcome([here(1, 100), here(2, 200)]), agentWelcome([here(2, 200)]))
+    expect(Object.keys(state.visitors)).toEqual(['2'])
+  })
+
+  it('are named by name, else by number, and chatting while they have an open conversation', () => {
+    expect(liveVisitorName(here(4, 1))).toBe('Visitor #4')
+    expect(liveVisitorName(here(4, 1, { name: 'Mia' }))).toBe('Mia')
+    const state = run(welcome([summary(1, { visitor: { id: 4 }, status: 'closed' }), summary(2, { visitor: { id: 4 }, status: 'assigned' }), summary(3, { visitor: { id: 5 }, status: 'closed' })]))
+    expect(openConversationOf(state, 4)?.id).toBe(2)
+    expect(openConversationOf(state, 5)).toBeUndefined()
+  })
+})
+
+describe('starting a chat', () => {
+  const cid = (n: number) => `${START_CID_PREFIX}${n}`
+
+  it('records the conversation a start opened, apart from the messages', () => {
+    const state = run(welcome([]), { t: 'ack', cid: cid(1), conv: 9, seq: 2, id: 90, at: 5 })
+    expect(state.starts[cid(1)]).toEqual({ ok: true, conv: 9 })
+    expect(state.pending).toEqual([])
+  })
+
+  it('learns where a start went from its message coming back with the client id, the ack being the client library’s', () => {
+    const state = run(welcome([]), { t: 'conv', conv: summary(9, { status: 'assigned', assignee: { id: ME.id, name: 'Ada' } }) }, msg(9, 2, 'agent', 'Hello', { cid: cid(4) }))
+    expect(state.starts[cid(4)]).toEqual({ ok: true, conv: 9 })
+    // Another agent's start is theirs to follow.
+    expect(run(welcome([]), msg(9, 2, 'agent', 'Hello', { cid: cid(5), author: { role: 'agent', id: 99 } })).starts).toEqual({})
+  })
+
+  it('records a refusal where the start was asked, with the conversation it points at, and raises no notice', () => {
+    const state = run(
+      welcome([]),
+      { t: 'error', code: 'conflict', message: 'Mia already has an open conversation (#4)', ref: cid(2), conv: 4 },
+      { t: 'error', code: 'conflict', message: 'Visitor #7 has left the site', ref: cid(3) },
+    )
+    expect(state.starts[cid(2)]).toEqual({ ok: false, message: 'Mia already has an open conversation (#4)', conv: 4 })
+    expect(state.starts[cid(3)]).toEqual({ ok: false, message: 'Visitor #7 has left the site' })
+    expect(state.notice).toBeUndefined()
+  })
+
+  it('keeps the latest twenty answers', () => {
+    const frames: ServerFrame[] = Array.from({ length: 25 }, (_, i) => ({ t: 'ack', cid: cid(i), conv: i + 1, seq: 2, id: i, at: 1 }))
+    const state = run(welcome([]), ...frames)
+    expect(Object.keys(state.starts)).toEqual(Array.from({ length: 20 }, (_, i) => cid(i + 5)))
   })
 })
