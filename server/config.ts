@@ -27,6 +27,9 @@ export interface Config {
   loginAttempts: number
   sendBufferBytes: number
   sqliteSynchronous: 'full' | 'normal'
+  apiRatePerMinute: number
+  webhookTimeoutMs: number
+  retentionIntervalMs: number
 }
 
 interface Setting {
@@ -98,6 +101,9 @@ export const settings: Record<keyof Config, Setting> = {
   ratePerSecond: { env: 'PARLEY_RATE_PER_SECOND', describe: 'Frames per second a connection may keep sending', default: () => '5', schema: integer(1, 100_000) },
   loginAttempts: { env: 'PARLEY_LOGIN_ATTEMPTS', describe: 'Failed sign-ins per email and address allowed in 15 minutes', default: () => '5', schema: integer(1, 1000) },
   sendBufferBytes: { env: 'PARLEY_SEND_BUFFER_BYTES', describe: 'Unsent bytes a connection may hold before it is cut (it reconnects and replays)', default: () => String(4 * 1024 * 1024), schema: integer(1024, 1024 * 1024 * 1024) },
+  apiRatePerMinute: { env: 'PARLEY_API_RATE_LIMIT', describe: 'REST API requests per minute per API token', default: () => '600', schema: integer(1, 1_000_000) },
+  webhookTimeoutMs: { env: 'PARLEY_WEBHOOK_TIMEOUT', describe: 'How long a webhook receiver has to answer before the delivery is retried', default: () => '10s', schema: duration(100, 120_000) },
+  retentionIntervalMs: { env: 'PARLEY_RETENTION_INTERVAL', describe: 'How often conversations past their site\'s retention period are erased', default: () => '1h', schema: duration(1000) },
   sqliteSynchronous: { env: 'PARLEY_SQLITE_SYNCHRONOUS', describe: 'full: commits survive power loss; normal: they survive a process crash', default: () => 'full', schema: v.picklist(['full', 'normal']) },
 }
 

@@ -16,6 +16,7 @@ import type { Config } from './config.js'
 import { createApp } from './http/app.js'
 import { clientAddress } from './http/client-address.js'
 import { apiError } from './http/errors.js'
+import { apiV1 } from './http/api/api-v1.js'
 import { consoleApi } from './http/console/console-api.js'
 import { consoleRoutes } from './http/console-routes.js'
 import { widgetRoutes } from './http/widget-routes.js'
@@ -88,6 +89,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   })
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   app.route('/', consoleRoutes())
+  app.route('/api/v1', apiV1({ store, service, logger, config }))
   app.route('/api/console', consoleApi({ store, auth, service, bus, connections, logger, publicUrl: config.publicUrl }))
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, async (c, next) => {
