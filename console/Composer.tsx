@@ -40,7 +40,11 @@ export function Composer({ placeholder, canned, onSend, onTyping }: ComposerProp
   const suggestions = token && tokenKey !== dismissed ? matchCanned(canned, token.query) : []
   const menuOpen = suggestions.length > 0
   const chosen = Math.min(active, suggestions.length - 1)
-  useEffect(() => setActive(0), [tokenKey])
+  useEffect(() => {
+    setActive(0)
+    // A dismissal holds for that token only: once it changes (or goes), the list may open again.
+    if (tokenKey !== dismissed) setDismissed(undefined)
+  }, [tokenKey])
 
   const followCaret = (event: Event) => setCaret((event.currentTarget as HTMLTextAreaElement).selectionStart)
 

@@ -202,6 +202,16 @@ describe('search, canned responses and transcripts in the console', () => {
     await reply.fill('')
     await reply.pressSequentially('and/ref')
     expect(await options.count()).toBe(0)
+
+    // The same /re, typed again after that Escape, opens the list; on a tablet it keeps within the one column.
+    await page.setViewportSize({ width: 820, height: 1180 })
+    await reply.fill('')
+    await reply.pressSequentially('/re')
+    await options.first().waitFor({ timeout: UI_MS })
+    const menu = (await page.getByRole('listbox', { name: 'Canned responses' }).boundingBox())!
+    expect(menu.x).toBeGreaterThanOrEqual(0)
+    expect(menu.x + menu.width).toBeLessThanOrEqual(820)
+    await page.screenshot({ path: path.join(SHOTS, 'console-canned-tablet.png') })
     expect(errors).toEqual([])
     await visitor.close()
     await page.context().close()
