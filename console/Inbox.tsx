@@ -38,7 +38,7 @@ export function Inbox({ state, tab, selected, onTab, onSelect, learn }: InboxPro
     }, { root: list.current })
     observer.observe(sentinel)
     return () => observer.disconnect()
-  }, [older.canLoad, rows.length])
+  }, [tab, older.canLoad, rows.length])
   // A selection moved by the keyboard stays in sight.
   useEffect(() => {
     list.current?.querySelector('.is-selected')?.scrollIntoView({ block: 'nearest' })
