@@ -119,6 +119,7 @@ describe('live visitors', () => {
     expect(outsider.client.frames.filter((f) => f.t === 'visitor' || f.t === 'gone')).toEqual([])
     const late = await connectAgent(server, await server.addAgent({ sites: [other] }))
     expect(late.welcome.visitors).toEqual([])
+    expect(late.welcome.sites).toEqual([{ id: other.id, name: 'Other shop' }])
     // Visitors of the other site are theirs.
     const theirs = await arrive({ site: other })
     await outsider.client.waitFor('visitor', (f) => f.visitor.id === theirs.id && f.visitor.site === other.id)
