@@ -5,7 +5,6 @@
  */
 import { hashPassword } from '../auth/password.js'
 import { hashToken, newPublicKey, newToken } from '../auth/tokens.js'
-import { StoreConflictError } from '../store/errors.js'
 import type { Store } from '../store/store.js'
 import type { Agent, ApiToken, CannedResponse, Site } from '../store/types.js'
 import {
@@ -124,23 +123,11 @@ export async function createCannedResponse(store: Store, input: CannedInput): Pr
 export async function updateCannedResponse(store: Store, id: number, input: CannedPatchInput): Promise<CannedResponse | undefined> {
   const patch = parseInput(cannedPatch, input)
   if (patch.siteId != null) await checkSitesExist(store, [patch.siteId], 'siteId')
-  const current = await store.getCannedResponse(id)
-  if (!current) return undefined
-  try {
-    return await store.updateCannedResponse(id, {
-      ...(patch.shortcut === undefined ? {} : { shortcut: patch.shortcut }),
-      ...(patch.text === undefined ? {} : { text: patch.text }),
-      // The store reads a present `siteId` key set to undefined as "shared by every site".
-      ...(patch.siteId === undefined ? {} : { siteId: patch.siteId ?? undefined }),
-    })
-  } catch (error) {
-    // Moving a response to another site can clash too, when the patch names no shortcut; the
-    // store's message then names none, so say which one is taken.
-    if (error instanceof StoreConflictError) {
-      throw new StoreConflictError(`the shortcut /${patch.shortcut ?? current.shortcut} is taken`, error.field)
-    }
-    throw error
-  }
+  return store.updateCannedResponse(id, {
+    ...(patch.shortcut === undefined ? {} : { shortcut: patch.shortcut }),
+    ...(patch.text === undefined ? {} : { text: patch.text }),
+    ...(patch.siteId === undefined ? {} : { siteId: patch.siteId }),
+  })
 }
 
 /** A readable random password for first-run and CLI-created agents. */

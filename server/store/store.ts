@@ -56,6 +56,12 @@ export interface NewCannedResponse {
   text: string
 }
 
+export interface CannedResponsePatch {
+  siteId?: number | null
+  shortcut?: string
+  text?: string
+}
+
 export interface SearchQuery {
   siteIds: number[]
   /** Words as a person types them; every word must match (the last one as a prefix). */
@@ -271,7 +277,8 @@ export interface Store {
   createCannedResponse(input: NewCannedResponse): Promise<CannedResponse>
   listCannedResponses(siteIds: number[]): Promise<CannedResponse[]>
   getCannedResponse(id: number): Promise<CannedResponse | undefined>
-  updateCannedResponse(id: number, patch: Partial<NewCannedResponse>): Promise<CannedResponse | undefined>
+  /** `siteId: null` shares it with every site. */
+  updateCannedResponse(id: number, patch: CannedResponsePatch): Promise<CannedResponse | undefined>
   /** Whether there was one to delete. */
   deleteCannedResponse(id: number): Promise<boolean>
 

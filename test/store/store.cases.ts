@@ -772,8 +772,12 @@ export function describeStoreCases(
         const taken = await store.createCannedResponse({ siteId: acme.id, shortcut: 'taken', text: 't' })
 
         expect(await store.updateCannedResponse(canned.id, { text: 'b' })).toMatchObject({ shortcut: 'refund', text: 'b', siteId: acme.id })
-        expect(await store.updateCannedResponse(canned.id, { siteId: undefined })).not.toHaveProperty('siteId')
+        expect(await store.updateCannedResponse(canned.id, { siteId: undefined })).toMatchObject({ siteId: acme.id })
+        expect(await store.updateCannedResponse(canned.id, { siteId: null })).not.toHaveProperty('siteId')
         await expect(store.updateCannedResponse(canned.id, { siteId: acme.id, shortcut: 'taken' })).rejects.toBeInstanceOf(StoreConflictError)
+        await store.updateCannedResponse(canned.id, { siteId: acme.id, shortcut: 'free' })
+        await store.createCannedResponse({ shortcut: 'free', text: 'shared' })
+        await expect(store.updateCannedResponse(canned.id, { siteId: null })).rejects.toThrow('/free is taken')
         expect(await store.deleteCannedResponse(taken.id)).toBe(true)
         expect(await store.deleteCannedResponse(taken.id)).toBe(false)
         expect(await store.getCannedResponse(taken.id)).toBeUndefined()

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
 import type {
-  AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken, NewCannedResponse,
+  AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken,
   SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
 } from '../store.js'
 import type {
@@ -471,21 +471,21 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return mapOptional(statements().cannedById.get(id), toCannedResponse)
     },
 
-    async updateCannedResponse(id, patch: Partial<NewCannedResponse>) {
+    async updateCannedResponse(id, patch) {
       const s = statements()
       const row = s.cannedById.get(id)
       if (!row) return undefined
       try {
         const updated = s.updateCanned.get({
           id,
-          siteId: 'siteId' in patch ? patch.siteId ?? null : row.site_id,
+          siteId: patch.siteId === undefined ? row.site_id : patch.siteId,
           shortcut: patch.shortcut ?? row.shortcut,
           text: patch.text ?? row.text,
           now: Date.now(),
         })
         return toCannedResponse(updated!)
       } catch (error) {
-        if (isUniqueViolation(error, 'canned_responses')) throw new StoreConflictError(`the shortcut /${patch.shortcut} is taken`, 'shortcut')
+        if (isUniqueViolation(error, 'canned_responses')) throw new StoreConflictError(`the shortcut /${patch.shortcut ?? row.shortcut} is taken`, 'shortcut')
         throw error
       }
     },
