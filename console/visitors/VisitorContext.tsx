@@ -12,7 +12,7 @@ const STATUS_LABEL = { queued: 'In queue', assigned: 'Open', closed: 'Closed' }
 /**
  * Who the visitor of the open conversation is, beside it: profile, where they are now, their
  * browser, local time and earlier conversations. Below 1100px wide it folds into a button, so
- * that the conversation keeps its room on a tablet.
+ * that the conversation keeps its room on a tablet; below 900px (one column) it is left out.
  */
 export function VisitorContext({ state, actions, go, conversation }: ViewProps & { conversation: ConversationSummary }) {
   const visitorId = conversation.visitor.id

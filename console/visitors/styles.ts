@@ -2,7 +2,8 @@
  * Styles of the visitors screen and the visitor panel, adopted with the console's own
  * (console/styles.ts), whose colours, buttons, avatars and status pills they build on. The
  * panel sits beside the conversation from 1100px wide; below, it folds into a button that
- * opens it over the conversation.
+ * opens it over the conversation; in the one-column layout (below 900px) the conversation
+ * takes the whole width and the panel is left out.
  */
 export const visitorsCss = `
 .visitors-page{display:flex;flex-direction:column;gap:16px}
@@ -77,6 +78,7 @@ a.visitor-page-url:hover{color:var(--accent);text-decoration:underline}
 .visitor-context.is-expanded .visitor-context-body{display:flex;position:absolute;z-index:5;top:0;right:44px;bottom:0;width:min(320px,calc(100vw - 64px));background:var(--panel);border-left:1px solid var(--line);box-shadow:-12px 0 28px rgba(31,36,51,.12)}
 }
 @media (max-width:899.98px){
+.visitor-context{display:none}
 .visitors-page{padding:16px}
 .visitor-site,.visitors-table th:nth-child(2){display:none}
 .visitor-start{margin-left:0}

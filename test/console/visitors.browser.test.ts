@@ -204,7 +204,7 @@ describe('the visitors screen', () => {
     expect(beaConsole.errors).toEqual([])
   })
 
-  it('folds the visitor panel into a button on a tablet, which opens it over the conversation', async () => {
+  it('folds the visitor panel into a button on a tablet, which opens it over the conversation, and leaves it out in one column', async () => {
     const site = await server.addSite('Tablet shop', [HOST_ORIGIN])
     const cy = await server.addAgent({ name: 'Cy Agent', sites: [site] })
     const visitor = await openClient(server, { siteKey: site.key, origin: HOST_ORIGIN })
@@ -235,5 +235,10 @@ describe('the visitors screen', () => {
     await page.screenshot({ path: path.join(SHOTS, 'console-visitor-context-tablet.png') })
     await page.keyboard.press('Escape')
     await expect.poll(() => panel.getByText('Local time').isVisible()).toBe(false)
+
+    // One column (a tablet held upright): the conversation takes the whole width.
+    await page.setViewportSize({ width: 820, height: 1180 })
+    await expect.poll(() => toggle.isVisible()).toBe(false)
+    expect((await page.locator('.conversation').boundingBox())?.width).toBe(820)
   })
 })
