@@ -35,7 +35,7 @@ export function TopBar({ name, status, connection, notifications, onEnableNotifi
   const away = status === 'away'
   return (
     <header class="topbar">
-      <div class="brand"><span class="logo" aria-hidden="true">P</span> Parley</div>
+      <div class="brand"><span class="logo" aria-hidden="true">P</span> <span class="brand-name">Parley</span></div>
       <nav class="screens" aria-label="Screens">
         {SCREENS.filter((screen) => isAdmin || !screen.admin).map((screen) => (
           <a

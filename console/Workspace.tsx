@@ -36,6 +36,8 @@ export interface Actions {
 export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOut(): void }) {
   const [state, dispatch] = useReducer(consoleReducer, initialConsoleState)
   const [route, go] = useRoute()
+  const signedOut = useRef(onSignOut)
+  signedOut.current = onSignOut
   const tab = route.view === 'inbox' ? route.tab : 'mine'
   const selected = route.view === 'inbox' ? route.conv : undefined
   const [notifications, setNotifications] = useState(notificationsState)
@@ -58,6 +60,12 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
       transports: { websocket: websocketTransport(), polling: pollingTransport() },
       onState: (next) => dispatch({ type: 'connection', state: next }),
       onFrame(frame) {
+        // The session ended elsewhere (signed out, deactivated): back to the sign-in form.
+        if (frame.t === 'error' && frame.code === 'not_authenticated') {
+          made.close()
+          signedOut.current()
+          return
+        }
         if (frame.t === 'history') {
           const newest = frame.events[frame.events.length - 1]
           // Replays after a reconnect then start from what history brought.

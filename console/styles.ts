@@ -111,7 +111,16 @@ button:disabled{cursor:default;opacity:.55}
 .hint{font-size:12px;color:var(--muted)}
 .closed-note{flex:none;margin:0;padding:16px 20px;background:var(--panel);border-top:1px solid var(--line);color:var(--muted);text-align:center}
 .toast{position:fixed;bottom:20px;left:50%;transform:translateX(-50%);background:var(--ink);color:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 8px 24px rgba(0,0,0,.2)}
+@media (max-width:1099.98px){
+.topbar{gap:10px;padding:0 12px}
+.me{display:none}
+.connection{font-size:0;gap:0}
+.screen-link{padding:0 9px}
+}
 @media (max-width:899.98px){
+.brand-name{display:none}
+.topbar-right{gap:6px}
+.topbar .ghost{padding:7px 8px}
 .inbox{flex:1;width:auto;border-right:0}
 .columns.is-open .inbox,.columns:not(.is-open) .empty-view{display:none}
 .back{display:inline-flex;align-items:center;gap:6px;padding:9px 12px 9px 6px;margin-left:-6px;color:var(--accent);font-weight:600}

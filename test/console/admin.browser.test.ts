@@ -292,8 +292,9 @@ describe('administration in the console', { timeout: 60_000 }, () => {
     for (const [label, hash, action] of sections) {
       await openSection(page, label, hash)
       await page.locator('[aria-busy=true]').waitFor({ state: 'detached', timeout: UI_MS })
-      // Nothing scrolls sideways, the page nor a table in it. (The top bar above is the console's own.)
+      // Nothing scrolls sideways: the window (top bar included), the page, a table in it.
       expect(await sidewaysScrollers(page), label).toEqual([])
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), label).toBeLessThanOrEqual(768)
       expect(await page.locator('.admin-main').evaluate((main) => main.getBoundingClientRect().right), label).toBeLessThanOrEqual(768)
       await shot(page, `admin-tablet-${hash.split('/').pop()}.png`)
       await page.getByRole('button', { name: action }).click()
