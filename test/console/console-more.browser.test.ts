@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, UI_MS, SHOTS } from '../support/browser.js'
-import { connectAgent, connectVisitor } from '../support/chat-client.js'
+import { connectAgent, connectVisitor, signIn } from '../support/chat-client.js'
 import { freePort } from '../support/free-port.js'
 import { TEST_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js'
 import type { Agent } from '../../server/store/types.js'
@@ -230,6 +230,24 @@ describe('the agent console, further', () => {
     await client.close()
     await a.visitor.close()
     await b.visitor.close()
+    await page.context().close()
+  })
+
+  it('returns to the sign-in form when an administrator deactivates the agent', async () => {
+    const agent = await server.addAgent({ name: 'Soon Gone' })
+    const admin = await server.addAgent({ name: 'Boss', role: 'admin' })
+    const { page, errors } = await signedInConsole(agent)
+
+    const cookie = await signIn(server, admin.email)
+    const response = await fetch(`${server.url}/api/console/admin/agents/${agent.id}`, {
+      method: 'PATCH',
+      headers: { cookie, 'content-type': 'application/json', origin: server.url },
+      body: JSON.stringify({ active: false }),
+    })
+    expect(response.status).toBe(200)
+
+    await page.getByLabel('Email').waitFor({ timeout: UI_MS })
+    expect(errors).toEqual([])
     await page.context().close()
   })
 })
