@@ -157,7 +157,7 @@ export function Workspace({ agent, onSignOut }: { agent: SignedInAgent; onSignOu
       />
       {route.view === 'inbox' && (
         <div class={`columns${conversation ? ' is-open' : ''}`}>
-          <Inbox state={state} tab={tab} selected={selected} onTab={(next) => go({ view: 'inbox', tab: next })} onSelect={(conv) => go({ view: 'inbox', tab, conv })} />
+          <Inbox state={state} tab={tab} selected={selected} learn={actions.learn} onTab={(next) => go({ view: 'inbox', tab: next })} onSelect={(conv) => go({ view: 'inbox', tab, conv })} />
           {conversation ? (
             <>
               <ConversationView key={conversation.id} state={state} conversation={conversation} actions={actions} onBack={() => go({ view: 'inbox', tab })} />

@@ -64,7 +64,7 @@ export interface CannedResponsePatch {
 
 export interface SearchQuery {
   siteIds: number[]
-  /** Words as a person types them; every word must match (the last one as a prefix). */
+  /** Words as a person types them; every word must match, as a word or the start of one. */
   text: string
   limit: number
   /** Leave internal notes out. */

@@ -812,11 +812,12 @@ export function describeStoreCases(
         expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'order late', limit: 10 }))).toEqual(['order is late, refund?'])
       })
 
-      it('matches the last word as a prefix, ignores accents, and can leave notes out', async () => {
+      it('matches words as prefixes, ignores accents, and can leave notes out', async () => {
         const { acme } = await twoSitesTalking()
 
         expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'cafe', limit: 10 }))).toEqual(['Where is my café order?'])
         expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'chec', limit: 10 }))).toEqual(['Checking your ORDER now'])
+        expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'chec ord', limit: 10 }))).toEqual(['Checking your ORDER now'])
         expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'refund', limit: 10, publicOnly: true }))).toEqual([])
         expect(texts(await store.searchMessages({ siteIds: [acme.id], text: 'order', limit: 1 }))).toHaveLength(1)
       })
