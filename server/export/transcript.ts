@@ -6,9 +6,9 @@
  * Internal notes are agents' talk about the visitor: a transcript leaves them out unless the
  * caller asks for them, and then marks each one.
  */
-import { stringify } from 'csv-stringify/sync'
 import type { AuthorRole, ConversationStatus, SystemEvent } from '../../protocol/index.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
+import { csvRecords } from './csv-records.js'
 import { isoTime } from './iso-time.js'
 
 export const TRANSCRIPT_FORMATS = ['txt', 'csv', 'json'] as const
@@ -143,9 +143,8 @@ export function transcriptText(transcript: Transcript): string {
 export const CSV_COLUMNS = ['conversation', 'site', 'visitor', 'visitor_email', 'time', 'seq', 'type', 'author_role', 'author', 'text'] as const
 
 /**
- * RFC 4180 CSV (CRLF between records, quotes where needed), one row per event. A cell that a
- * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`:
- * visitors write these cells. `bom` helps Excel see UTF-8.
+ * RFC 4180 CSV, one row per event, with spreadsheet formulas defused (see csv-records.ts).
+ * `bom` helps Excel see UTF-8.
  */
 export function transcriptCsv(transcript: Transcript, options: { bom?: boolean } = {}): string {
   const { conversation } = transcript
@@ -153,16 +152,7 @@ export function transcriptCsv(transcript: Transcript, options: { bom?: boolean }
     conversation.id, conversation.site.name, conversation.visitor.name ?? '', conversation.visitor.email ?? '',
     event.at, event.seq, event.type, event.author.role, event.author.name ?? '', event.text,
   ])
-  return stringify(rows, {
-    header: true,
-    columns: [...CSV_COLUMNS],
-    bom: options.bom ?? false,
-    record_delimiter: 'windows',
-    escape_formulas: true,
-    // With CRLF records csv-stringify quotes a cell holding CRLF but not a lone LF or CR, which
-    // RFC 4180 readers would take for the end of the record.
-    quoted_match: /[\r\n]/,
-  })
+  return csvRecords(rows, { columns: CSV_COLUMNS, bom: options.bom ?? false })
 }
 
 export const transcriptJson = (transcript: Transcript) => `${JSON.stringify(transcript, null, 2)}\n`
