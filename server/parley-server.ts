@@ -23,6 +23,7 @@ import { widgetRoutes } from './http/widget-routes.js'
 import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-guard.js'
 import type { Logger } from './ops/logger.js'
 import { createMetrics } from './ops/metrics.js'
+import { startRetention } from './ops/retention.js'
 import { createConnectionRegistry } from './realtime/connections.js'
 import { createLocalBus } from './realtime/local-bus.js'
 import type { Store } from './store/store.js'
@@ -117,6 +118,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   const port = (server.address() as AddressInfo).port
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, publicUrl: config.publicUrl }, 'parley is listening')
+  const retention = startRetention({ store, logger, intervalMs: config.retentionIntervalMs })
 
   let stopping: Promise<void> | undefined
   return {
@@ -140,6 +142,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const forced = setTimeout(() => (server as Server).closeAllConnections(), 2000)
         await closed
         clearTimeout(forced)
+        await retention.stop()
         await store.close()
         logger.info('parley stopped')
       })()
