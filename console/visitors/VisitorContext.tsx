@@ -71,7 +71,7 @@ export function VisitorContext({ state, actions, go, conversation }: ViewProps &
         <p class={`visitor-online${visit ? ' is-online' : ''}`}>
           {visit
             ? `Online now · ${timeOnSite(now - visit.since)} on site · ${visit.returning ? 'returning' : 'new'} visitor`
-            : visitor ? `Offline · last seen ${dayAndTime(visitor.lastSeenAt)}` : 'Offline'}
+            : visitor ? `Offline · last active ${dayAndTime(visitor.lastSeenAt)}` : 'Offline'}
         </p>
         {failure && <p class="visitor-context-error" role="alert">{failure}</p>}
         {!visitor && !failure && <p class="visitor-context-loading">Loading the visitor…</p>}
@@ -118,7 +118,7 @@ export function VisitorContext({ state, actions, go, conversation }: ViewProps &
                   <dd>{visitor.locale}</dd>
                 </>
               )}
-              <dt>First seen</dt>
+              <dt>First visit</dt>
               <dd>{calendarDay(visitor.firstSeenAt)}</dd>
               <dt>Site</dt>
               <dd>{visitor.site.name}</dd>
