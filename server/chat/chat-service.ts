@@ -11,6 +11,7 @@ import { createLocalVisitorPresence } from '../realtime/local-visitor-presence.j
 import type { Visit, VisitChange, VisitorPresenceFactory } from '../realtime/visitor-presence.js'
 import type { Store } from '../store/store.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
+import { createDomainEvents } from './domain-events.js'
 import { createPresence } from './presence.js'
 import { assignToLeastBusyAgent, type AgentLoad } from './routing.js'
 import { visitBeginningNow } from './visits.js'
@@ -54,6 +55,7 @@ export function createChatService(options: ChatServiceOptions) {
   // Routing of one site runs one pass at a time, so that two chats arriving together cannot
   // both take an agent's last free slot.
   const routingBySite = new Map<number, Promise<void>>()
+  const events = createDomainEvents((error) => logger.error({ err: error }, 'a domain event listener failed'))
 
   async function summaryOf(conversation: Conversation) {
     const [visitor, assignee] = await Promise.all([
@@ -64,6 +66,8 @@ export function createChatService(options: ChatServiceOptions) {
   }
 
   function publishEvent(conversation: Conversation, message: Message) {
+    const happened = events.fromMessage(conversation, message)
+    if (happened) events.emit(happened)
     const busMessage = { frame: encode(toChatEvent(message)), conv: conversation.id, seq: message.seq }
     bus.publish(topics.site(conversation.siteId), busMessage)
     // Internal notes go to agents only.
@@ -241,6 +245,7 @@ export function createChatService(options: ChatServiceOptions) {
         now: Date.now(),
       })
       if (!result.duplicate) {
+        if (result.change === 'opened') events.emit({ type: 'conversation.opened', conversation: result.conversation, at: result.conversation.createdAt })
         if (result.change !== 'none') await publishConversation(result.conversation)
         for (const event of result.events) publishEvent(result.conversation, event)
         metrics.messages.inc({ role: 'visitor' })
@@ -310,6 +315,7 @@ export function createChatService(options: ChatServiceOptions) {
         throw new ChatError('conflict', `${name} already has an open conversation (#${result.conversation.id})`, result.conversation.id)
       }
       if (result.outcome === 'started') {
+        events.emit({ type: 'conversation.opened', conversation: result.conversation, at: result.conversation.createdAt })
         await publishConversation(result.conversation)
         for (const event of result.events) publishEvent(result.conversation, event)
         metrics.messages.inc({ role: 'agent' })
@@ -407,6 +413,9 @@ export function createChatService(options: ChatServiceOptions) {
     },
 
     visibleConversation,
+
+    /** Conversation events after their commit: opened, assigned, closed, message created. */
+    onEvent: events.listen,
 
     /** A page of events below `before`, for scrolling back. */
     async history(conversation: Conversation, role: Role, before: number | undefined, limit = HISTORY_PAGE) {
