@@ -227,7 +227,7 @@ export function inboxOf(state: ConsoleState, tab: InboxTab): ConversationSummary
     if (tab === 'open') return c.status !== 'closed'
     return c.status === 'closed'
   })
-  return tab === 'closed' ? matches.sort((a, b) => b.updatedAt - a.updatedAt) : matches.sort((a, b) => a.createdAt - b.createdAt)
+  return tab === 'closed' ? matches.sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id) : matches.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)
 }
 
 /** Visitor messages the agents have not read. Counted from loaded events, else from sequence numbers. */

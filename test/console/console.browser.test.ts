@@ -102,7 +102,7 @@ describe('the agent console', () => {
     // The visitor reads it and types: the agent sees both.
     visitor.send({ t: 'read', conv: answer.conv, seq: answer.seq })
     visitor.send({ t: 'typing', on: true })
-    await page.getByText('Seen', { exact: true }).waitFor({ timeout: UI_MS })
+    await page.locator('.receipt', { hasText: 'Seen' }).waitFor({ timeout: UI_MS })
     await page.getByText('is typing…').first().waitFor({ timeout: UI_MS })
     await page.screenshot({ path: path.join(SHOTS, 'console-conversation.png') })
 
