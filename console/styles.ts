@@ -78,7 +78,9 @@ button:disabled{cursor:default;opacity:.55}
 .conv-title{flex:1;min-width:0}
 .back{display:none}
 .conv-header h2{margin:0;font-size:16px}
-.conv-sub{margin:2px 0 0;display:flex;gap:10px;align-items:center;color:var(--muted);font-size:12px}
+.conv-sub{margin:2px 0 0;display:flex;gap:10px;align-items:center;color:var(--muted);font-size:12px;min-width:0}
+.conv-sub>*{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;min-width:0}
+.conv-sub>.status-pill{flex:none}
 .status-pill{border-radius:999px;padding:1px 8px;font-weight:600;font-size:11px;background:#eef0f5}
 .status-pill.is-queued{background:#fff4e6;color:var(--warn)}
 .status-pill.is-assigned{background:#ebfbee;color:var(--ok)}
@@ -112,6 +114,8 @@ button:disabled{cursor:default;opacity:.55}
 .closed-note{flex:none;margin:0;padding:16px 20px;background:var(--panel);border-top:1px solid var(--line);color:var(--muted);text-align:center}
 .toast{position:fixed;bottom:20px;left:50%;transform:translateX(-50%);background:var(--ink);color:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 8px 24px rgba(0,0,0,.2)}
 @media (max-width:1099.98px){
+.conv-header{flex-wrap:wrap;row-gap:8px}
+.conv-title{flex:1 1 240px}
 .topbar{gap:10px;padding:0 12px}
 .me{display:none}
 .connection{font-size:0;gap:0}

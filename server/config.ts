@@ -18,6 +18,7 @@ export interface Config {
   heartbeatMs: number
   pollWaitMs: number
   agentGraceMs: number
+  visitorGraceMs: number
   reopenWindowMs: number
   sessionTtlMs: number
   maxTextLength: number
@@ -93,6 +94,7 @@ export const settings: Record<keyof Config, Setting> = {
   heartbeatMs: { env: 'PARLEY_HEARTBEAT_INTERVAL', describe: 'How often connections are pinged; a silent one is dropped after two intervals', default: () => String(HEARTBEAT_INTERVAL_MS), schema: duration(1000) },
   pollWaitMs: { env: 'PARLEY_POLL_WAIT', describe: 'How long a long-polling request is held open when nothing is waiting', default: () => '25s', schema: duration(100, 120_000) },
   agentGraceMs: { env: 'PARLEY_AGENT_GRACE', describe: 'How long an agent with no connection stays online before their chats go back to the queue', default: () => '15s', schema: duration(0) },
+  visitorGraceMs: { env: 'PARLEY_VISITOR_GRACE', describe: 'How long a visitor with no connection still shows on the Visitors screen (a reload or a page change is not a departure)', default: () => '15s', schema: duration(0) },
   reopenWindowMs: { env: 'PARLEY_REOPEN_WINDOW', describe: 'A visitor writing within this time after a close reopens the conversation; later, a new one starts', default: () => '24h', schema: duration(0) },
   sessionTtlMs: { env: 'PARLEY_SESSION_TTL', describe: 'How long an agent stays signed in', default: () => '14d', schema: duration(60_000, 365 * 24 * 3600 * 1000) },
   maxTextLength: { env: 'PARLEY_MAX_MESSAGE_LENGTH', describe: 'Longest message, in characters', default: () => String(MAX_TEXT_LENGTH), schema: integer(1, 100_000) },

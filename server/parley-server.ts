@@ -48,7 +48,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   const bus = createLocalBus()
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
   const service = createChatService({
-    store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, reopenWindowMs: config.reopenWindowMs,
+    store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, visitorGraceMs: config.visitorGraceMs, reopenWindowMs: config.reopenWindowMs,
   })
   const connections = createConnectionRegistry(config.heartbeatMs)
   const limits: Limits = { maxTextLength: config.maxTextLength, maxFrameBytes: config.maxFrameBytes, heartbeatMs: config.heartbeatMs }
