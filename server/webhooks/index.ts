@@ -1,0 +1,5 @@
+export { startWebhooks, type Webhooks, type WebhooksOptions } from './webhook-dispatcher.js'
+export { DEFAULT_RETRY_DELAYS_MS, retryDelay } from './retry-schedule.js'
+export { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, signatureHeader, verifyWebhookSignature } from './webhook-signature.js'
+export { DELIVERY_HEADER, EVENT_HEADER, sendDelivery, type AttemptOutcome } from './send-delivery.js'
+export { newEventId, webhookPayload, type WebhookPayload } from './webhook-payload.js'
