@@ -2,6 +2,7 @@
  * The chat rules: who may do what to which conversation, what is stored, who hears of it.
  * It knows nothing of sockets (sessions call it) nor of SQL (the store does that).
  */
+import { createHash, randomUUID } from 'node:crypto'
 import { encode, type AgentStatus, type ConversationStatus, type ErrorCode, type Role } from '../../protocol/index.js'
 import type { Bus } from '../realtime/bus.js'
 import { topics } from '../realtime/bus.js'
@@ -9,7 +10,7 @@ import type { Logger } from '../ops/logger.js'
 import type { Metrics } from '../ops/metrics.js'
 import { createLocalVisitorPresence } from '../realtime/local-visitor-presence.js'
 import type { Visit, VisitChange, VisitorPresenceFactory } from '../realtime/visitor-presence.js'
-import type { Store } from '../store/store.js'
+import type { ApiIdempotency, Store } from '../store/store.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
 import { createDomainEvents } from './domain-events.js'
 import { createPresence } from './presence.js'
@@ -37,6 +38,43 @@ export class ChatError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly conv?: number) {
     super(message)
   }
+}
+
+/** Who writes through the REST API: an agent of the conversation's site, or a bot under a name of its own. */
+export type ApiAuthor = { agentId: number } | { bot: string }
+
+/** Why a REST API write was not made; the HTTP layer turns each into its status. */
+export type ApiWriteRefusal =
+  /** The agent named is unknown, deactivated or does not serve the site. */
+  | { outcome: 'author_refused'; reason: string }
+  /** The Idempotency-Key was used before for a different write. */
+  | { outcome: 'key_reused' }
+
+export type ApiSendResult =
+  | { outcome: 'sent' | 'duplicate'; message: Message; conversation: Conversation }
+  | { outcome: 'closed' }
+  | ApiWriteRefusal
+
+export type ApiStartResult =
+  | { outcome: 'started' | 'duplicate'; message: Message; conversation: Conversation }
+  /** The visitor already has this open conversation: nothing was written. */
+  | { outcome: 'open'; conversation: Conversation }
+  | ApiWriteRefusal
+
+/**
+ * The client id of a REST API write. With an Idempotency-Key it is derived from the key, so a
+ * retry by an agent finds the original before anything else happens (a claim, a refusal);
+ * hashed, because client ids travel to visitors and the key is the integration's own.
+ */
+function apiClientId(apiKey: ApiIdempotency | undefined): string {
+  if (!apiKey) return `api-${randomUUID()}`
+  return `api-${createHash('sha256').update(`${apiKey.tokenId}\n${apiKey.key}`).digest('base64url').slice(0, 32)}`
+}
+
+/** Whether a stored message is what this write would have stored: a retry, not a reuse of its key. */
+function isSameWrite(message: Message, author: ApiAuthor, text: string, note: boolean): boolean {
+  const byAuthor = 'agentId' in author ? message.authorId === author.agentId : message.authorId === undefined && message.authorName === author.bot
+  return message.authorRole === 'agent' && byAuthor && message.text === text && (message.internal === true) === note
 }
 
 const OPEN: ConversationStatus[] = ['queued', 'assigned']
@@ -184,6 +222,23 @@ export function createChatService(options: ChatServiceOptions) {
     for (const siteId of new Set(assigned.map((conversation) => conversation.siteId))) await routeQueue(siteId)
   }
 
+  /** The agent a REST API write names, or why they may not write on that site. */
+  async function apiWriter(author: ApiAuthor, siteId: number): Promise<{ agent?: Agent; name: string } | ApiWriteRefusal> {
+    if (!('agentId' in author)) return { name: author.bot }
+    const agent = await store.getAgent(author.agentId)
+    if (!agent) return { outcome: 'author_refused', reason: `no agent has the id ${author.agentId}` }
+    if (!agent.active) return { outcome: 'author_refused', reason: `${agent.name} (agent ${agent.id}) is deactivated` }
+    if (!(await siteIdsOf(agent)).includes(siteId)) {
+      return { outcome: 'author_refused', reason: `${agent.name} (agent ${agent.id}) does not serve site ${siteId}` }
+    }
+    return { agent, name: agent.name }
+  }
+
+  /** What a REST API write stored before under the same key, found before anything else is done (agents only: see apiClientId). */
+  async function earlierApiWrite(author: ApiAuthor, clientId: string) {
+    return 'agentId' in author ? store.findMessageByClientId('agent', author.agentId, clientId) : undefined
+  }
+
   return {
     siteIdsOf,
     summaryOf,
@@ -322,6 +377,107 @@ export function createChatService(options: ChatServiceOptions) {
         metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)
       }
       return { message: result.message, duplicate: result.outcome === 'duplicate' }
+    },
+
+    /**
+     * A message written through the REST API into a conversation the caller may use, delivered
+     * like an agent's from the console: an agent answering a waiting chat takes it; a bot's
+     * message leaves it waiting. With an Idempotency-Key, a retry gets the stored original.
+     */
+    async apiSend(
+      conversation: Conversation,
+      author: ApiAuthor,
+      text: string,
+      options: { note: boolean; apiKey?: ApiIdempotency },
+    ): Promise<ApiSendResult> {
+      const { note, apiKey } = options
+      const clientId = apiClientId(apiKey)
+      const earlier = await earlierApiWrite(author, clientId)
+      if (earlier) {
+        if (earlier.conversationId !== conversation.id || !isSameWrite(earlier, author, text, note)) return { outcome: 'key_reused' }
+        return { outcome: 'duplicate', message: earlier, conversation: (await store.getConversation(conversation.id)) ?? conversation }
+      }
+      const writer = await apiWriter(author, conversation.siteId)
+      if ('outcome' in writer) return writer
+      if (conversation.status === 'closed' && !note) return { outcome: 'closed' }
+      if (writer.agent && conversation.status === 'queued' && !note) {
+        const claimed = await store.transition({
+          conversationId: conversation.id,
+          from: { statuses: ['queued'] },
+          to: { status: 'assigned', assigneeId: writer.agent.id },
+          system: { event: 'joined', text: `${writer.agent.name} joined the conversation` },
+          now: Date.now(),
+        })
+        if (claimed) await publishChange(claimed.conversation, claimed.message)
+      }
+      const result = await store.appendAgentMessage({
+        conversationId: conversation.id,
+        ...(writer.agent ? { agentId: writer.agent.id } : {}),
+        agentName: writer.name,
+        clientId,
+        text,
+        internal: note,
+        ...(apiKey ? { apiKey } : {}),
+        now: Date.now(),
+      })
+      if (result.duplicate) {
+        // Another request with the same key got there first (or a bot's retry: see apiClientId).
+        if (result.message.conversationId !== conversation.id || !isSameWrite(result.message, author, text, note)) return { outcome: 'key_reused' }
+        return { outcome: 'duplicate', message: result.message, conversation: result.conversation }
+      }
+      publishEvent(result.conversation, result.message)
+      metrics.messages.inc({ role: 'agent' })
+      return { outcome: 'sent', message: result.message, conversation: result.conversation }
+    },
+
+    /**
+     * A business's backend writes first to one of its visitors, whether or not they are on the
+     * site now (they read it on their next visit). As an agent, the conversation opens assigned to
+     * them; as a bot, it waits in the queue and is routed like any new chat.
+     */
+    async apiStart(visitor: Visitor, author: ApiAuthor, text: string, apiKey?: ApiIdempotency): Promise<ApiStartResult> {
+      const clientId = apiClientId(apiKey)
+      const earlier = await earlierApiWrite(author, clientId)
+      if (earlier) {
+        const conversation = await store.getConversation(earlier.conversationId)
+        if (!conversation || conversation.visitorId !== visitor.id || !isSameWrite(earlier, author, text, false)) return { outcome: 'key_reused' }
+        return { outcome: 'duplicate', message: earlier, conversation }
+      }
+      const writer = await apiWriter(author, visitor.siteId)
+      if ('outcome' in writer) return writer
+      const result = await store.startConversation({
+        siteId: visitor.siteId,
+        visitorId: visitor.id,
+        ...(writer.agent ? { agentId: writer.agent.id } : {}),
+        agentName: writer.name,
+        clientId,
+        text,
+        joinedText: `${writer.name} started the conversation`,
+        ...(apiKey ? { apiKey } : {}),
+        now: Date.now(),
+      })
+      if (result.outcome === 'open') return result
+      if (result.outcome === 'duplicate') {
+        if (result.conversation.visitorId !== visitor.id || !isSameWrite(result.message, author, text, false)) return { outcome: 'key_reused' }
+        return result
+      }
+      events.emit({ type: 'conversation.opened', conversation: result.conversation, at: result.conversation.createdAt })
+      await publishConversation(result.conversation)
+      for (const event of result.events) publishEvent(result.conversation, event)
+      metrics.messages.inc({ role: 'agent' })
+      if (writer.agent) return result
+      await routeQueue(visitor.siteId)
+      // Routing may have handed it to an agent already: answer with it as it now stands.
+      return { ...result, conversation: (await store.getConversation(result.conversation.id)) ?? result.conversation }
+    },
+
+    /**
+     * A visitor was erased. Their open widgets are told to reconnect, which makes them a new
+     * visitor (their token names no one now), and agents see them leave.
+     */
+    visitorErased(visitor: Pick<Visitor, 'id' | 'siteId'>) {
+      bus.publish(topics.visitor(visitor.id), { frame: encode({ t: 'bye', reason: 'this visitor\'s data was erased' }) })
+      bus.publish(topics.site(visitor.siteId), { frame: encode({ t: 'gone', visitor: visitor.id, site: visitor.siteId }) })
     },
 
     /** A connection of a visitor opened: their visit begins, or goes on with the page they are on now. */
