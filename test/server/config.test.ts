@@ -28,6 +28,7 @@ describe('loadConfig defaults', () => {
       heartbeatMs: 25 * SECOND,
       pollWaitMs: 25 * SECOND,
       agentGraceMs: 15 * SECOND,
+      visitorGraceMs: 15 * SECOND,
       reopenWindowMs: DAY,
       sessionTtlMs: 14 * DAY,
       maxTextLength: 4000,
@@ -37,6 +38,9 @@ describe('loadConfig defaults', () => {
       loginAttempts: 5,
       sendBufferBytes: 4 * 1024 * 1024,
       sqliteSynchronous: 'full',
+      apiRatePerMinute: 600,
+      webhookTimeoutMs: 10 * SECOND,
+      retentionIntervalMs: 3600 * SECOND,
     })
   })
 

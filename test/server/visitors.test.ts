@@ -12,7 +12,7 @@ import { HOST_ORIGIN, startTestServer, type TestServer } from '../support/test-s
 
 let server: TestServer
 beforeEach(async () => {
-  // The visitors' grace follows the agents' (300 ms in tests).
+  // The visitors' grace is 300 ms in tests (test/support/test-server.ts).
   server = await startTestServer()
 })
 afterEach(async () => {

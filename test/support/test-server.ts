@@ -57,6 +57,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     'database-url': `sqlite:${dbPath}`,
     'log-level': 'silent',
     'agent-grace': '300',
+    'visitor-grace': '300',
     'sqlite-synchronous': 'normal',
     'public-url': 'http://parley.test',
     ...settings,
