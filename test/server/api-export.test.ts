@@ -26,7 +26,7 @@ async function seedShopChat(server: TestServer) {
     conversationId, from: { statuses: ['queued'] }, to: { status: 'assigned', assigneeId: grace.id },
     system: { event: 'joined', text: 'Grace Hopper joined the conversation' }, now: at(2),
   })
-  await store.appendAgentMessage({ conversationId, agentId: grace.id, agentName: 'Grace Hopper', clientId: 'g1', text: 'Sorry about that, let me check.', now: at(3) })
+  await store.appendAgentMessage({ conversationId, agentId: grace.id, agentName: 'Grace Hopper', clientId: 'g1', text: 'Sorry about that!\nLet me check.', now: at(3) })
   await store.appendAgentMessage({ conversationId, agentId: grace.id, agentName: 'Grace Hopper', clientId: 'g2', text: 'VIP; refund if late', internal: true, now: at(4) })
   await visitorSays('a2', '=HYPERLINK("http://evil.test","click")', 5)
   await visitorSays('a3', '-1 star, @support\r\n+ one more', 6)
@@ -181,7 +181,7 @@ describe('the bulk export', () => {
     expect(lines.map((line) => [line.seq, line.kind, line.authorRole, line.text])).toEqual([
       [1, 'message', 'visitor', 'Hello, my order "the blue one"\nhas not arrived'],
       [2, 'system', 'system', 'Grace Hopper joined the conversation'],
-      [3, 'message', 'agent', 'Sorry about that, let me check.'],
+      [3, 'message', 'agent', 'Sorry about that!\nLet me check.'],
       [5, 'message', 'visitor', '=HYPERLINK("http://evil.test","click")'],
       [6, 'message', 'visitor', '-1 star, @support\r\n+ one more'],
       [7, 'system', 'system', 'Grace Hopper closed the conversation'],
