@@ -298,7 +298,7 @@ export interface Store {
   createWebhook(input: NewWebhook): Promise<Webhook>
   listWebhooks(siteIds: number[]): Promise<Webhook[]>
   getWebhook(id: number): Promise<Webhook | undefined>
-  updateWebhook(id: number, patch: Partial<Pick<Webhook, 'url' | 'events' | 'active'>>): Promise<Webhook | undefined>
+  updateWebhook(id: number, patch: Partial<Pick<Webhook, 'url' | 'events' | 'active' | 'secret'>>): Promise<Webhook | undefined>
   deleteWebhook(id: number): Promise<boolean>
   /** Queues one delivery per active webhook of the site that wants this event; returns how many. */
   enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number): Promise<number>

@@ -964,6 +964,7 @@ export function describeStoreCases(
         expect(await store.dueWebhookDeliveries(T0 + 5000, 10)).toEqual([])
         expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([expect.objectContaining({ status: 'delivered', attempts: 2, responseStatus: 204, deliveredAt: T0 + 1001 })])
 
+        expect(await store.updateWebhook(wanted.id, { secret: 's1-rotated' })).toMatchObject({ secret: 's1-rotated', url: wanted.url, active: true })
         expect((await store.listWebhooks([site.id])).map((w) => w.url)).toHaveLength(3)
         expect(await store.deleteWebhook(wanted.id)).toBe(true)
         expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([])

@@ -551,7 +551,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       if (!row) return undefined
       const current = toWebhook(row)
       const updated = s.updateWebhook.get({
-        id, url: patch.url ?? current.url, events: JSON.stringify(patch.events ?? current.events), active: (patch.active ?? current.active) ? 1 : 0,
+        id, url: patch.url ?? current.url, secret: patch.secret ?? current.secret, events: JSON.stringify(patch.events ?? current.events),
+        active: (patch.active ?? current.active) ? 1 : 0,
       })
       return toWebhook(updated!)
     },
@@ -810,7 +811,7 @@ function prepareStatements(db: Database.Database, path: string) {
       'SELECT * FROM webhooks WHERE site_id IN (SELECT value FROM json_each(?)) ORDER BY id'),
     webhookById: db.prepare<[number], WebhookRow>('SELECT * FROM webhooks WHERE id = ?'),
     updateWebhook: db.prepare<Record<string, unknown>, WebhookRow>(
-      'UPDATE webhooks SET url = @url, events = @events, active = @active WHERE id = @id RETURNING *'),
+      'UPDATE webhooks SET url = @url, secret = @secret, events = @events, active = @active WHERE id = @id RETURNING *'),
     deleteWebhook: db.prepare<[number]>('DELETE FROM webhooks WHERE id = ?'),
     enqueueDeliveries: db.prepare<Record<string, unknown>>(`
       INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, created_at)
