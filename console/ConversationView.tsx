@@ -53,11 +53,23 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight
   }, [events.length, pending.length, state.visitorTyping[conv]])
 
+  // While an older page is on its way: where the list stood, so that it stays put when the page arrives above.
+  const loadingEarlier = useRef<{ height: number; top: number } | undefined>(undefined)
   function loadEarlier() {
+    const element = list.current
+    if (loadingEarlier.current || !element) return
+    loadingEarlier.current = { height: element.scrollHeight, top: element.scrollTop }
     const first = events[0]
     stickToBottom.current = false
     actions.command({ t: 'history', conv, limit: HISTORY_PAGE, ...(first ? { before: first.seq } : {}) })
   }
+  useLayoutEffect(() => {
+    const element = list.current
+    const before = loadingEarlier.current
+    if (!element || !before) return
+    element.scrollTop = before.top + (element.scrollHeight - before.height)
+    loadingEarlier.current = undefined
+  }, [events[0]?.seq, more])
 
   // Where the visitor's reading stands, said once under the agents' last message.
   // Read receipts concern what the visitor can see: notes are not part of it.
@@ -89,6 +101,8 @@ export function ConversationView({ state, conversation, actions, onBack }: Conve
         onScroll={(event) => {
           const element = event.currentTarget as HTMLDivElement
           stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40
+          // Scrolling back near the top brings the next older page.
+          if (element.scrollTop < 80 && more) loadEarlier()
         }}
       >
         {more && <button type="button" class="load-earlier" onClick={loadEarlier}>Load earlier messages</button>}

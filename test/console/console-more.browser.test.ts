@@ -250,4 +250,34 @@ describe('the agent console, further', () => {
     expect(errors).toEqual([])
     await page.context().close()
   })
+
+  it('loads older messages as the agent scrolls back, keeping the view where it was', async () => {
+    const site = await server.addSite('Long talks')
+    const agent = await server.addAgent({ name: 'Patient Agent', sites: [site] })
+    // More than two history pages (50 events each), written before the agent looks.
+    const store = server.server.store
+    const visitor = await store.createVisitor(site.id, 'long-talk-visitor', {}, Date.now())
+    let conv = 0
+    for (let i = 1; i <= 120; i++) {
+      const text = `line ${String(i).padStart(3, '0')}`
+      conv = (await store.appendVisitorMessage({ siteId: site.id, visitorId: visitor.id, clientId: `c${i}`, text, reopenWindowMs: 0, now: Date.now() })).conversation.id
+    }
+    const { page, errors } = await signedInConsole(agent)
+    await page.goto(`${server.url}/console#/inbox/open/${conv}`)
+    const messages = page.locator('.messages')
+    await page.locator('.message', { hasText: 'line 120' }).waitFor({ timeout: UI_MS })
+    expect(await page.locator('.message', { hasText: 'line 001' }).count()).toBe(0)
+
+    // Scrolling to the top twice brings both older pages (50 events each, the newest being the
+    // agent's joining), without jumping back to the newest.
+    for (const oldest of ['line 022', 'line 001']) {
+      await messages.evaluate((element) => element.scrollTo({ top: 0 }))
+      await page.locator('.message', { hasText: oldest }).waitFor({ timeout: UI_MS })
+      expect(await messages.evaluate((element) => element.scrollTop)).toBeGreaterThan(0)
+      expect(await messages.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight)).toBeGreaterThan(200)
+    }
+    expect(await page.locator('.message', { hasText: /^line \d+/ }).count()).toBe(120)
+    expect(errors).toEqual([])
+    await page.context().close()
+  })
 })
