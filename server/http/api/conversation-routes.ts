@@ -275,6 +275,7 @@ export function conversationRoutes({ store, service, logger, config }: ApiDeps) 
     responses: {
       201: json('Written', v.object({ message: messageSchema, conversation: conversationSchema })),
       200: json('A retry with the same Idempotency-Key: the message stored the first time', v.object({ message: messageSchema, conversation: conversationSchema })),
+      400: { description: 'The body is not JSON' },
       ...errorResponses,
       404: { description: 'No conversation with that id among the token\'s sites' },
       409: { description: 'The conversation is closed (a note may still be added)' },
@@ -314,6 +315,7 @@ export function conversationRoutes({ store, service, logger, config }: ApiDeps) 
     responses: {
       201: json('Opened', v.object({ conversation: conversationSchema, message: messageSchema })),
       200: json('A retry with the same Idempotency-Key: the conversation opened the first time', v.object({ conversation: conversationSchema, message: messageSchema })),
+      400: { description: 'The body is not JSON' },
       ...errorResponses,
       404: { description: 'No visitor with that id among the token\'s sites' },
       409: json('The visitor already has an open conversation', v.object({
