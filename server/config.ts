@@ -30,6 +30,7 @@ export interface Config {
   sqliteSynchronous: 'full' | 'normal'
   apiRatePerMinute: number
   webhookTimeoutMs: number
+  webhookRetryDelaysMs: number[]
   retentionIntervalMs: number
 }
 
@@ -50,11 +51,30 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const duration = (minMs: number, maxMs = MAX_TIMER_MS) =>
   v.pipe(
     v.string(),
-    v.transform((text) => (/^\d+$/.test(text) ? Number(text) : (ms as (s: string) => number | undefined)(text))),
+    v.transform(function parseDuration(text) {
+      if (/^\d+$/.test(text)) return Number(text)
+      try {
+        return (ms as (s: string) => number | undefined)(text)
+      } catch {
+        return undefined // ms throws on an empty string
+      }
+    }),
     v.number('must be a duration such as 30s, 15m or 24h'),
     v.check((n) => Number.isFinite(n) && n >= minMs, `must be at least ${minMs} ms`),
     v.check((n) => n <= maxMs, `must be at most ${ms(maxMs, { long: true })}`),
   )
+
+/** Durations separated by commas (`10s,30s,2m`), at most 20 of them. */
+function durationList(minMs: number) {
+  const one = duration(minMs)
+  return v.pipe(
+    v.string(),
+    v.transform((text) => text.split(',').map((part) => part.trim())),
+    v.maxLength(20, 'must have at most 20 entries'),
+    v.check((parts) => parts.every((part) => v.safeParse(one, part).success), `must be durations of at least ${minMs} ms such as 10s,30s,2m`),
+    v.transform((parts) => parts.map((part) => v.parse(one, part))),
+  )
+}
 
 const url = (protocols: string[]) =>
   v.pipe(
@@ -105,6 +125,12 @@ export const settings: Record<keyof Config, Setting> = {
   sendBufferBytes: { env: 'PARLEY_SEND_BUFFER_BYTES', describe: 'Unsent bytes a connection may hold before it is cut (it reconnects and replays)', default: () => String(4 * 1024 * 1024), schema: integer(1024, 1024 * 1024 * 1024) },
   apiRatePerMinute: { env: 'PARLEY_API_RATE_LIMIT', describe: 'REST API requests per minute per API token', default: () => '600', schema: integer(1, 1_000_000) },
   webhookTimeoutMs: { env: 'PARLEY_WEBHOOK_TIMEOUT', describe: 'How long a webhook receiver has to answer before the delivery is retried', default: () => '10s', schema: duration(100, 120_000) },
+  webhookRetryDelaysMs: {
+    env: 'PARLEY_WEBHOOK_RETRY_DELAYS',
+    describe: 'Waits before each retry of a failed webhook delivery, comma-separated; after the last, the delivery has failed',
+    default: () => '10s,30s,2m,10m,1h,6h',
+    schema: durationList(100),
+  },
   retentionIntervalMs: { env: 'PARLEY_RETENTION_INTERVAL', describe: 'How often conversations past their site\'s retention period are erased', default: () => '1h', schema: duration(1000) },
   sqliteSynchronous: { env: 'PARLEY_SQLITE_SYNCHRONOUS', describe: 'full: commits survive power loss; normal: they survive a process crash', default: () => 'full', schema: v.picklist(['full', 'normal']) },
 }

@@ -24,6 +24,7 @@ import { siteOriginGuard, widgetCors, type SiteVariables } from './http/origin-g
 import type { Logger } from './ops/logger.js'
 import { createMetrics } from './ops/metrics.js'
 import { startRetention } from './ops/retention.js'
+import { startWebhooks } from './webhooks/index.js'
 import { createConnectionRegistry } from './realtime/connections.js'
 import { createLocalBus } from './realtime/local-bus.js'
 import type { Store } from './store/store.js'
@@ -119,6 +120,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, publicUrl: config.publicUrl }, 'parley is listening')
   const retention = startRetention({ store, logger, intervalMs: config.retentionIntervalMs })
+  const webhooks = startWebhooks({ store, service, logger, timeoutMs: config.webhookTimeoutMs, retryDelaysMs: config.webhookRetryDelaysMs })
 
   let stopping: Promise<void> | undefined
   return {
@@ -135,6 +137,8 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         polling.close()
         await service.shutdown()
+        // After the chat service: the last events it committed are queued before deliveries stop.
+        await webhooks.stop()
         await bus.close()
         // Answers just sent leave kept-alive connections idle: close them now, not in 2 s.
         await new Promise((resolve) => setImmediate(resolve))

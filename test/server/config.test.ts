@@ -40,8 +40,16 @@ describe('loadConfig defaults', () => {
       sqliteSynchronous: 'full',
       apiRatePerMinute: 600,
       webhookTimeoutMs: 10 * SECOND,
+      webhookRetryDelaysMs: [10 * SECOND, 30 * SECOND, 120 * SECOND, 600 * SECOND, 3600 * SECOND, 21600 * SECOND],
       retentionIntervalMs: 3600 * SECOND,
     })
+  })
+
+  it('reads a list of durations, refusing an empty or malformed entry', () => {
+    expect(loadConfig({ PARLEY_WEBHOOK_RETRY_DELAYS: '200ms, 1s,2m' }).webhookRetryDelaysMs).toEqual([200, SECOND, 120 * SECOND])
+    expect(() => loadConfig({ PARLEY_WEBHOOK_RETRY_DELAYS: '1s,,2s' })).toThrow(/PARLEY_WEBHOOK_RETRY_DELAYS/)
+    expect(() => loadConfig({ PARLEY_WEBHOOK_RETRY_DELAYS: '1s,soon' })).toThrow(/PARLEY_WEBHOOK_RETRY_DELAYS/)
+    expect(() => loadConfig({ PARLEY_AGENT_GRACE: '' })).toThrow(/PARLEY_AGENT_GRACE/)
   })
 
   it('derives the default public URL from the port', () => {
