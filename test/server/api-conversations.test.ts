@@ -503,6 +503,21 @@ describe('writing into a conversation', () => {
     expect((await separate.json()).message.id).not.toBe(original.id)
   })
 
+  it('answers an agent\'s retry with the original even after the conversation was closed meanwhile', async () => {
+    const { server, grace, conv, token } = await chatInProgress()
+    const body = { text: 'All sorted, goodbye!', as: { agent: grace.id } }
+    const first = await post(server, token, `/conversations/${conv}/messages`, body, { 'Idempotency-Key': 'bye-1' })
+    expect(first.status).toBe(201)
+    await server.server.store.transition({
+      conversationId: conv, from: { statuses: ['assigned'] }, to: { status: 'closed', assigneeId: grace.id }, now: Date.now(),
+    })
+    const retry = await post(server, token, `/conversations/${conv}/messages`, body, { 'Idempotency-Key': 'bye-1' })
+    expect(retry.status).toBe(200)
+    const answer = await retry.json()
+    expect(answer.message).toEqual((await first.json()).message)
+    expect(answer.conversation.status).toBe('closed')
+  })
+
   it('refuses a key used before for a different write with 422, writing nothing', async () => {
     const { server, grace, conv, token } = await chatInProgress()
     const key = { 'Idempotency-Key': 'welcome-1' }
