@@ -125,6 +125,7 @@ function conversationViewer(store: Store) {
 
 export function conversationRoutes({ store, service, logger, config }: ApiDeps) {
   const app = new Hono<ApiEnv>()
+  /** One conversation's view; a page shares one viewer, which reads each visitor and agent once. */
   const view = (conversation: Conversation) => conversationViewer(store)(conversation)
 
   /** The conversation of the path, if it is one of the token's sites'. */
@@ -190,9 +191,9 @@ export function conversationRoutes({ store, service, logger, config }: ApiDeps) 
     const page = await store.listConversations(filter, query.limit + 1)
     const shown = page.slice(0, query.limit)
     const last = shown.at(-1)
-    const viewOf = conversationViewer(store)
+    const viewOfPage = conversationViewer(store)
     return c.json({
-      conversations: await Promise.all(shown.map(viewOf)),
+      conversations: await Promise.all(shown.map(viewOfPage)),
       next: page.length > query.limit && last ? encodeCursor(last) : null,
     })
   })
