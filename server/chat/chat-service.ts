@@ -62,9 +62,8 @@ export type ApiStartResult =
   | ApiWriteRefusal
 
 /**
- * The client id of a REST API write. With an Idempotency-Key it is derived from the key, so a
- * retry by an agent finds the original before anything else happens (a claim, a refusal);
- * hashed, because client ids travel to visitors and the key is the integration's own.
+ * The client id of a REST API write: derived from the Idempotency-Key when there is one (hashed,
+ * because client ids travel to visitors and the key is the integration's own).
  */
 function apiClientId(apiKey: ApiIdempotency | undefined): string {
   if (!apiKey) return `api-${randomUUID()}`
@@ -234,9 +233,9 @@ export function createChatService(options: ChatServiceOptions) {
     return { agent, name: agent.name }
   }
 
-  /** What a REST API write stored before under the same key, found before anything else is done (agents only: see apiClientId). */
-  async function earlierApiWrite(author: ApiAuthor, clientId: string) {
-    return 'agentId' in author ? store.findMessageByClientId('agent', author.agentId, clientId) : undefined
+  /** What a REST API write stored before under the same Idempotency-Key, found before anything else is done. */
+  async function earlierApiWrite(apiKey: ApiIdempotency | undefined) {
+    return apiKey ? store.findMessageByApiKey(apiKey) : undefined
   }
 
   return {
@@ -392,7 +391,7 @@ export function createChatService(options: ChatServiceOptions) {
     ): Promise<ApiSendResult> {
       const { note, apiKey } = options
       const clientId = apiClientId(apiKey)
-      const earlier = await earlierApiWrite(author, clientId)
+      const earlier = await earlierApiWrite(apiKey)
       if (earlier) {
         if (earlier.conversationId !== conversation.id || !isSameWrite(earlier, author, text, note)) return { outcome: 'key_reused' }
         return { outcome: 'duplicate', message: earlier, conversation: (await store.getConversation(conversation.id)) ?? conversation }
@@ -421,7 +420,7 @@ export function createChatService(options: ChatServiceOptions) {
         now: Date.now(),
       })
       if (result.duplicate) {
-        // Another request with the same key got there first (or a bot's retry: see apiClientId).
+        // Another request with the same key got there first.
         if (result.message.conversationId !== conversation.id || !isSameWrite(result.message, author, text, note)) return { outcome: 'key_reused' }
         return { outcome: 'duplicate', message: result.message, conversation: result.conversation }
       }
@@ -437,7 +436,7 @@ export function createChatService(options: ChatServiceOptions) {
      */
     async apiStart(visitor: Visitor, author: ApiAuthor, text: string, apiKey?: ApiIdempotency): Promise<ApiStartResult> {
       const clientId = apiClientId(apiKey)
-      const earlier = await earlierApiWrite(author, clientId)
+      const earlier = await earlierApiWrite(apiKey)
       if (earlier) {
         const conversation = await store.getConversation(earlier.conversationId)
         if (!conversation || conversation.visitorId !== visitor.id || !isSameWrite(earlier, author, text, false)) return { outcome: 'key_reused' }

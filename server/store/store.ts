@@ -287,7 +287,10 @@ export interface Store {
 
   /** Events of these sites in creation order, one page: the bulk export reads page after page. */
   exportMessages(query: ExportQuery): Promise<ExportedMessage[]>
-  /** Erases a visitor with every conversation and message of theirs; whether there was one. */
+  /**
+   * Erases a visitor with every conversation and message of theirs, their search index entries
+   * and webhook deliveries, leaving no copy in the database file; whether there was one.
+   */
   deleteVisitor(id: number): Promise<boolean>
   /** Erases up to `limit` of a site's conversations closed before `closedBefore`; returns their ids. */
   purgeClosedConversations(siteId: number, closedBefore: number, limit: number): Promise<number[]>
@@ -301,7 +304,7 @@ export interface Store {
   updateWebhook(id: number, patch: Partial<Pick<Webhook, 'url' | 'events' | 'active' | 'secret'>>): Promise<Webhook | undefined>
   deleteWebhook(id: number): Promise<boolean>
   /** Queues one delivery per active webhook of the site that wants this event; returns how many. */
-  enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number): Promise<number>
+  enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number, conversationId?: number): Promise<number>
   /** Pending deliveries whose time has come, oldest first. */
   dueWebhookDeliveries(now: number, limit: number): Promise<DueDelivery[]>
   recordDeliveryAttempt(id: number, attempt: DeliveryAttempt): Promise<void>
@@ -334,6 +337,8 @@ export interface Store {
   startConversation(input: StartConversationInput): Promise<StartConversationResult>
   /** `undefined` when the conversation is missing or no longer matches `from`. */
   transition(input: TransitionInput): Promise<TransitionResult | undefined>
+  /** The message a REST API token stored under this Idempotency-Key, if any. */
+  findMessageByApiKey(apiKey: ApiIdempotency): Promise<Message | undefined>
   /** The message an author sent with this client id, if it was stored. */
   findMessageByClientId(role: Role, authorId: number, clientId: string): Promise<Message | undefined>
   /** Events with `seq > afterSeq`, ascending; `publicOnly` leaves internal notes out (for visitors). */

@@ -503,19 +503,28 @@ describe('writing into a conversation', () => {
     expect((await separate.json()).message.id).not.toBe(original.id)
   })
 
-  it('answers an agent\'s retry with the original even after the conversation was closed meanwhile', async () => {
+  it('answers an agent\'s or a bot\'s retry with the original even after the conversation was closed meanwhile', async () => {
     const { server, grace, conv, token } = await chatInProgress()
-    const body = { text: 'All sorted, goodbye!', as: { agent: grace.id } }
-    const first = await post(server, token, `/conversations/${conv}/messages`, body, { 'Idempotency-Key': 'bye-1' })
-    expect(first.status).toBe(201)
+    const writes = [
+      { body: { text: 'All sorted, goodbye!', as: { agent: grace.id } }, key: { 'Idempotency-Key': 'bye-1' } },
+      { body: { text: 'Rate us!', as: { bot: 'Survey' } }, key: { 'Idempotency-Key': 'survey-1' } },
+    ]
+    const firsts = []
+    for (const { body, key } of writes) {
+      const first = await post(server, token, `/conversations/${conv}/messages`, body, key)
+      expect(first.status).toBe(201)
+      firsts.push((await first.json()).message)
+    }
     await server.server.store.transition({
       conversationId: conv, from: { statuses: ['assigned'] }, to: { status: 'closed', assigneeId: grace.id }, now: Date.now(),
     })
-    const retry = await post(server, token, `/conversations/${conv}/messages`, body, { 'Idempotency-Key': 'bye-1' })
-    expect(retry.status).toBe(200)
-    const answer = await retry.json()
-    expect(answer.message).toEqual((await first.json()).message)
-    expect(answer.conversation.status).toBe('closed')
+    for (const [index, { body, key }] of writes.entries()) {
+      const retry = await post(server, token, `/conversations/${conv}/messages`, body, key)
+      expect(retry.status, body.text).toBe(200)
+      const answer = await retry.json()
+      expect(answer.message).toEqual(firsts[index])
+      expect(answer.conversation.status).toBe('closed')
+    }
   })
 
   it('refuses a key used before for a different write with 422, writing nothing', async () => {

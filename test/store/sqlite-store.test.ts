@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -158,5 +158,25 @@ describe('SqliteStore on its file', () => {
     writer.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run()
     writer.close()
     expect(await store.searchMessages({ siteIds: [1], text: 'parcel', limit: 10 })).toEqual([])
+  })
+
+  it('leaves no readable trace of an erased visitor in the database file', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const keep = await store.createVisitor(site.id, 'keep', {}, T0)
+    await store.appendVisitorMessage({ siteId: site.id, visitorId: keep.id, clientId: 'k', text: 'ordinary words', reopenWindowMs: 0, now: T0 })
+    const erased = await store.createVisitor(site.id, 'erased', { name: 'Zebedee Quixotic', email: 'zq@private.example' }, T0)
+    for (let i = 0; i < 20; i++) {
+      await store.appendVisitorMessage({ siteId: site.id, visitorId: erased.id, clientId: `c${i}`, text: `my passport is XK-SECRET-${i}`, reopenWindowMs: 0, now: T0 + i })
+    }
+
+    await store.deleteVisitor(erased.id)
+
+    const bytes = Buffer.concat([path, `${path}-wal`].filter((file) => existsSync(file)).map((file) => readFileSync(file)))
+    for (const trace of ['Zebedee', 'zq@private', 'XK-SECRET', 'xk', 'passport']) {
+      expect(bytes.includes(Buffer.from(trace)), trace).toBe(false)
+    }
+    expect(bytes.includes(Buffer.from('ordinary words'))).toBe(true)
   })
 })

@@ -883,8 +883,13 @@ export function describeStoreCases(
 
       it('erases a visitor with everything of theirs, leaving other visitors alone', async () => {
         const { site, visitor, first, second } = await busySite()
+        const hook = await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/h', secret: 's', events: ['message.created'] })
+        await store.enqueueWebhookDeliveries(site.id, 'message.created', '{"text":"first question about billing"}', T0, first.id)
+        await store.enqueueWebhookDeliveries(site.id, 'message.created', '{"text":"shipping question"}', T0, second.id)
 
         expect(await store.deleteVisitor(visitor.id)).toBe(true)
+
+        expect((await store.listWebhookDeliveries(hook.id, 10)).map((d) => d.payload)).toEqual(['{"text":"shipping question"}'])
 
         expect(await store.getVisitor(visitor.id)).toBeUndefined()
         expect(await store.getConversation(first.id)).toBeUndefined()
@@ -916,6 +921,8 @@ export function describeStoreCases(
         expect(sent.message).toMatchObject({ authorRole: 'agent', authorName: 'Shopbot', text: 'beep' })
         expect(sent.message.authorId).toBeUndefined()
         expect(again).toMatchObject({ duplicate: true, message: { id: sent.message.id } })
+        expect(await store.findMessageByApiKey(apiKey)).toEqual(sent.message)
+        expect(await store.findMessageByApiKey({ tokenId: token.id, key: 'other' })).toBeUndefined()
 
         const bot = { siteId: site.id, visitorId: other.id, agentName: 'Shopbot', text: 'Need help?', joinedText: '', now: T0 + 50 }
         await close((await store.listConversations({ siteIds: [site.id], visitorId: other.id }, 1))[0]!.id, T0 + 45)

@@ -23,6 +23,8 @@ export function apiV1(deps: ApiDeps) {
 
   const api = new Hono()
   api.get('/openapi.json', openAPIRouteHandler(routes, {
+    // Our validation failures are 422s, described on each route; not the library's generic 400.
+    defaultValidationErrorResponse: false,
     documentation: {
       openapi: '3.1.0',
       info: {

@@ -187,6 +187,8 @@ export const migrations: readonly Migration[] = [
       CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
       );
+      -- An erased message leaves no words behind in the index's pages (FTS5 secure-delete).
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
       INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE kind = 'message';
       CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind = 'message' BEGIN
         INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
@@ -241,6 +243,8 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE webhook_deliveries (
         id              INTEGER PRIMARY KEY,
         webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        -- Erasing or purging a conversation takes its deliveries (and the texts they carry) with it.
+        conversation_id INTEGER REFERENCES conversations (id) ON DELETE CASCADE,
         event           TEXT NOT NULL,
         payload         TEXT NOT NULL CHECK (json_valid(payload)),
         status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
@@ -253,6 +257,7 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
       CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+      CREATE INDEX webhook_deliveries_by_conversation ON webhook_deliveries (conversation_id);
 
       -- A message sent through the REST API with an Idempotency-Key is stored once per token and key.
       CREATE TABLE api_idempotency (

@@ -56,6 +56,9 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
   // SQLite enforces foreign keys per connection and only when asked. better-sqlite3's bundled
   // build happens to default to on; saying so keeps us safe on a build that does not.
   db.pragma('foreign_keys = ON')
+  // Deleted rows are overwritten, not just unlinked: an erased visitor's words must not stay
+  // readable in free pages of the file.
+  db.pragma('secure_delete = ON')
   // Another process holding the write lock makes us wait up to 5 s rather than fail at once.
   db.pragma('busy_timeout = 5000')
 
@@ -281,6 +284,14 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     }
     return toAgent(s.agentById.get(id)!)
   })
+
+  /**
+   * Copies what was erased into the database file and empties the write-ahead log, where the
+   * erased rows' old pages would otherwise stay readable until the next checkpoint.
+   */
+  function wipeWal() {
+    if (path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)')
+  }
 
   const purgeTx = db.transaction(function purgeTx(siteId: number, closedBefore: number, limit: number): number[] {
     const s = statements()
@@ -508,12 +519,17 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     },
 
     async deleteVisitor(id) {
-      // Conversations, messages, their search index entries and idempotency keys go with it.
-      return statements().deleteVisitor.run(id).changes > 0
+      // Conversations, messages, their search index entries, idempotency keys and webhook
+      // deliveries go with it.
+      const deleted = statements().deleteVisitor.run(id).changes > 0
+      if (deleted) wipeWal()
+      return deleted
     },
 
     async purgeClosedConversations(siteId, closedBefore, limit) {
-      return purgeTx.immediate(siteId, closedBefore, limit)
+      const ids = purgeTx.immediate(siteId, closedBefore, limit)
+      if (ids.length > 0) wipeWal()
+      return ids
     },
 
     async recordAudit(entry) {
@@ -561,8 +577,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statements().deleteWebhook.run(id).changes > 0
     },
 
-    async enqueueWebhookDeliveries(siteId, event, payload, now) {
-      return statements().enqueueDeliveries.run({ siteId, event, payload, now }).changes
+    async enqueueWebhookDeliveries(siteId, event, payload, now, conversationId) {
+      return statements().enqueueDeliveries.run({ siteId, event, payload, now, conversationId: conversationId ?? null }).changes
     },
 
     async dueWebhookDeliveries(now, limit) {
@@ -686,6 +702,10 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
 
     async transition(input) {
       return transitionTx.immediate(input)
+    },
+
+    async findMessageByApiKey(apiKey) {
+      return mapOptional(statements().idempotentMessage.get(apiKey.tokenId, apiKey.key), toMessage)
     },
 
     async findMessageByClientId(role, authorId, clientId) {
@@ -814,8 +834,8 @@ function prepareStatements(db: Database.Database, path: string) {
       'UPDATE webhooks SET url = @url, secret = @secret, events = @events, active = @active WHERE id = @id RETURNING *'),
     deleteWebhook: db.prepare<[number]>('DELETE FROM webhooks WHERE id = ?'),
     enqueueDeliveries: db.prepare<Record<string, unknown>>(`
-      INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, created_at)
-      SELECT id, @event, @payload, 'pending', @now, @now FROM webhooks
+      INSERT INTO webhook_deliveries (webhook_id, conversation_id, event, payload, status, next_attempt_at, created_at)
+      SELECT id, @conversationId, @event, @payload, 'pending', @now, @now FROM webhooks
       WHERE site_id = @siteId AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = @event)`),
     dueDeliveries: db.prepare<[number, number], DeliveryRow & { url: string; secret: string }>(`
       SELECT webhook_deliveries.*, webhooks.url, webhooks.secret FROM webhook_deliveries
