@@ -137,8 +137,6 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         polling.close()
         await service.shutdown()
-        // After the chat service: the last events it committed are queued before deliveries stop.
-        await webhooks.stop()
         await bus.close()
         // Answers just sent leave kept-alive connections idle: close them now, not in 2 s.
         await new Promise((resolve) => setImmediate(resolve))
@@ -146,6 +144,8 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const forced = setTimeout(() => (server as Server).closeAllConnections(), 2000)
         await closed
         clearTimeout(forced)
+        // Once no request can commit anything more: every event committed has been queued.
+        await webhooks.stop()
         await retention.stop()
         await store.close()
         logger.info('parley stopped')

@@ -475,7 +475,7 @@ export function createChatService(options: ChatServiceOptions) {
      * visitor (their token names no one now), and agents see them leave.
      */
     visitorErased(visitor: Pick<Visitor, 'id' | 'siteId'>) {
-      bus.publish(topics.visitor(visitor.id), { frame: encode({ t: 'bye', reason: 'this visitor\'s data was erased' }) })
+      bus.publish(topics.visitorEnd(visitor.id), { frame: encode({ t: 'bye', reason: 'this visitor\'s data was erased' }) })
       bus.publish(topics.site(visitor.siteId), { frame: encode({ t: 'gone', visitor: visitor.id, site: visitor.siteId }) })
     },
 

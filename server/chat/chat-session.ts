@@ -96,6 +96,18 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     unsubscribers.push(bus.subscribe(topic, deliver))
   }
 
+  /**
+   * Only a goodbye travels on `topic`: it is passed on and the connection ends, whether or not
+   * the client honours it. The client says hello again and is judged afresh.
+   */
+  function endOn(topic: string, reason: string) {
+    unsubscribers.push(bus.subscribe(topic, (message) => {
+      if (isClosed) return
+      peer.send(message.frame)
+      peer.close(CloseCode.restart, reason)
+    }))
+  }
+
   function setRole(role: string) {
     metrics.connections.dec({ transport: peer.transport, role: roleLabel })
     roleLabel = role
@@ -168,6 +180,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     setRole('visitor')
     held = []
     subscribe(topics.visitor(visitor.id))
+    if (!isClosed) endOn(topics.visitorEnd(visitor.id), 'visitor erased')
     if (!isClosed) {
       visitorCounted = true
       await service.visitorConnected(visitor)
@@ -203,12 +216,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     held = []
     for (const siteId of siteIds) subscribe(topics.site(siteId))
     if (!isClosed) {
-      unsubscribers.push(bus.subscribe(topics.agent(agent.id), (message) => {
-        // Only a goodbye travels here: the connection ends and the client says hello again.
-        if (isClosed) return
-        peer.send(message.frame)
-        peer.close(CloseCode.restart, 'account changed')
-      }))
+      endOn(topics.agent(agent.id), 'account changed')
     }
     await service.agentConnected(agent)
     const current = (await store.getAgent(agent.id)) ?? agent

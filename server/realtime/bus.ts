@@ -27,4 +27,6 @@ export const topics = {
   visitor: (visitorId: number) => `visitor:${visitorId}`,
   /** One agent's own connections: told to reconnect when the agent's record changes. */
   agent: (agentId: number) => `agent:${agentId}`,
+  /** One visitor's connections, to end them (their data was erased). */
+  visitorEnd: (visitorId: number) => `visitor-end:${visitorId}`,
 }

@@ -66,7 +66,7 @@ export function startWebhooks({
     if (stopped) return
     const payload = JSON.stringify(webhookPayload(event))
     queued = queued
-      .then(() => store.enqueueWebhookDeliveries(event.conversation.siteId, event.type, payload, Date.now()))
+      .then(() => store.enqueueWebhookDeliveries(event.conversation.siteId, event.type, payload, Date.now(), event.conversation.id))
       .then((count) => {
         if (count > 0) wake()
       })
