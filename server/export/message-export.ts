@@ -8,6 +8,7 @@
  * reading side) continues after the last record received, with nothing missed or repeated.
  * Messages are ordered by creation time, then id, which a message never changes.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { SystemEvent } from '../../protocol/index.js'
 import type { Store } from '../store/store.js'
 import type { ExportedMessage } from '../store/types.js'
@@ -93,6 +94,9 @@ export interface MessageExportRequest {
 export async function* messageExportChunks(store: Store, request: MessageExportRequest): AsyncGenerator<string, void, undefined> {
   let after = request.after
   for (let first = true; ; first = false) {
+    // A synchronous store answers at once, and a fast client takes each chunk at once: without
+    // a turn of the event loop between pages, one export would hold up every chat until it ends.
+    if (!first) await nextTurn()
     const page = await store.exportMessages({
       siteIds: request.siteIds,
       ...(request.from === undefined ? {} : { from: request.from }),
