@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { useNow } from './use-now.js'
 import type { ConversationSummary } from '../protocol/index.js'
 import { api } from './api.js'
 import { shortDuration } from './format.js'
@@ -147,13 +148,4 @@ function useOlderClosed(active: boolean, learn: InboxProps['learn']) {
   // After a failure, only the button tries again: scrolling would retry in a loop.
   const canLoad = Boolean(learn) && paging.started && !paging.done && !paging.loading && !paging.error
   return { load, loading: paging.loading, error: paging.error, canLoad }
-}
-
-function useNow(everyMs: number): number {
-  const [now, setNow] = useState(Date.now)
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs)
-    return () => clearInterval(timer)
-  }, [everyMs])
-  return now
 }

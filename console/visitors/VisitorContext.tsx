@@ -5,7 +5,7 @@ import { api } from '../api.js'
 import { visitorName } from '../state.js'
 import type { ViewProps } from '../view-props.js'
 import { calendarDay, dayAndTime, isWebUrl, localTime, readableUrl, timeOnSite } from './format.js'
-import { useNow } from './use-now.js'
+import { useNow } from '../use-now.js'
 
 const STATUS_LABEL = { queued: 'In queue', assigned: 'Open', closed: 'Closed' }
 

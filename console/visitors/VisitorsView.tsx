@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { liveVisitorsOf, openConversationOf } from '../state.js'
 import type { ViewProps } from '../view-props.js'
-import { useNow } from './use-now.js'
+import { useNow } from '../use-now.js'
 import { VisitorRow } from './VisitorRow.js'
 
 /** Who is on each of the agent's sites right now, kept live by `visitor` and `gone` frames. */
