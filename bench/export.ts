@@ -272,9 +272,22 @@ async function measureExport(url: string, token: string, format: 'ndjson' | 'csv
 const mb = (bytes: number) => (bytes / MB).toFixed(1)
 const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${mb(Math.abs(bytes))}`
 
-function report(runs: ExportRun[], baseline: MemorySample, filled: { seconds: number; bytes: number }): string {
+/** Joins words into lines of at most `width` characters, as the rest of RESULTS.md is written. */
+function wrap(text: string, width = 96): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) (lines.push(line), (line = word))
+    else line = line ? `${line} ${word}` : word
+  }
+  return line ? [...lines, line] : lines
+}
+
+function report(runs: ExportRun[], baseline: MemorySample, filled: { seconds: number; bytes: number }, load: number): string {
   const cpus = os.cpus()
   const machine = `${cpus.length}-core ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}`
+  // Other work on the machine slows every figure down: say how busy it was.
+  const busy = load > cpus.length / 2 ? ` The machine was loaded (1-minute load average ${load.toFixed(1)} on ${cpus.length} cores as the bench began).` : ` 1-minute load average ${load.toFixed(1)} as the bench began.`
   const rows = runs.map((run) => [
     run.format === 'ndjson' ? 'NDJSON' : 'CSV',
     `${run.rows.toLocaleString('en')}${run.complete ? '' : ' (out of time)'}`,
@@ -295,22 +308,27 @@ function report(runs: ExportRun[], baseline: MemorySample, filled: { seconds: nu
   return [
     '## Bulk export (`npm run bench:export`)',
     '',
-    `${new Date().toISOString().slice(0, 10)}, ${machine}. A fresh SQLite file (${mb(filled.bytes)} MB, filled in`,
-    `${filled.seconds.toFixed(0)} s) holding ${MESSAGES.toLocaleString('en')} events: 2 sites, ${CONVERSATIONS.toLocaleString('en')} closed conversations of`,
-    `${PER_CONVERSATION} events (visitor and agent messages of 20–400 characters with commas, quotes, line breaks and`,
-    'formulas; one agent message in ten an internal note; a `joined` and a `closed` event each).',
-    'The Parley server runs in a child process and reports `process.memoryUsage()` every 100 ms;',
-    'the client, on 127.0.0.1, streams `GET /api/v1/export/messages?notes=1` (every event, in',
-    `NDJSON, then in CSV, ${TIME_BUDGET_MS / 2 / 1000} s at most each) and counts records without keeping them. Memory is the server's,`,
-    `against its baseline after start-up and a small export (RSS ${mb(baseline.rss)} MB, heap ${mb(baseline.heapUsed)} MB).`,
+    ...wrap([
+      `${new Date().toISOString().slice(0, 10)}, ${machine}.${busy}`,
+      `A fresh SQLite file (${mb(filled.bytes)} MB, filled in ${filled.seconds.toFixed(0)} s) holding ${MESSAGES.toLocaleString('en')} events:`,
+      `2 sites, ${CONVERSATIONS.toLocaleString('en')} closed conversations of ${PER_CONVERSATION} events (visitor and agent messages of`,
+      '20–400 characters with commas, quotes, line breaks and formulas; one agent message in ten an',
+      'internal note; a `joined` and a `closed` event each). The Parley server runs in a child process',
+      'and reports `process.memoryUsage()` and its event-loop delay every 100 ms; the client, on',
+      '127.0.0.1, streams `GET /api/v1/export/messages?notes=1` (every event, in NDJSON, then in CSV,',
+      `${TIME_BUDGET_MS / 2 / 1000} s at most each) and counts records without keeping them. Memory is the server's, against`,
+      `its baseline after start-up and a small export (RSS ${mb(baseline.rss)} MB, heap ${mb(baseline.heapUsed)} MB).`,
+    ].join(' ')),
     '',
     '| format | rows | bytes | time | rows/s | MB/s | peak RSS | RSS growth | heap growth (peak) | heap after, GC\'d | longest event-loop stall |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
     '',
-    'Heap growth (peak) is garbage not yet collected; what the export keeps is the heap after a full',
-    'GC once it ends. Highest RSS / heap used (MB) in each quarter of the export: memory that grew',
-    'with the size of the export would rise from quarter to quarter.',
+    ...wrap([
+      'Heap growth (peak) is garbage not yet collected; what the export keeps is the heap after a full',
+      'GC once it ends. Highest RSS / heap used (MB) in each quarter of the export: memory that grew',
+      'with the size of the export would rise from quarter to quarter.',
+    ].join(' ')),
     '',
     '| format | first quarter | second | third | fourth |',
     '|---|---|---|---|---|',
@@ -335,6 +353,8 @@ async function writeSection(section: string) {
 // ---------------------------------------------------------------- main
 
 async function main() {
+  // Taken before the bench adds work of its own.
+  const load = os.loadavg()[0]!
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-export-'))
   const dbPath = path.join(dir, 'bench.db')
   let child: ChildProcess | undefined
@@ -371,7 +391,7 @@ async function main() {
     child.send('stop')
     await new Promise((resolve) => child!.once('exit', resolve))
 
-    const section = report(runs, baseline, filled)
+    const section = report(runs, baseline, filled, load)
     await writeSection(section)
     console.log(`\n${section}`)
   } finally {
