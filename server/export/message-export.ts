@@ -67,10 +67,11 @@ export const EXPORT_CSV_COLUMNS = [
   'author_role', 'author_id', 'author_name', 'text', 'cursor',
 ] as const
 
-// The position of a message is (creation time, id), like a conversation's: the same opaque token.
+/** A message's place in the export: (creation time, id), like a conversation's, and the same opaque token. */
+export type MessageCursor = ConversationCursor
 export const encodeMessageCursor = (message: Pick<ExportedMessage, 'createdAt' | 'id'>) => encodeCursor(message)
 /** Undefined for anything this server did not hand out. */
-export const decodeMessageCursor = (token: string): ConversationCursor | undefined => decodeCursor(token)
+export const decodeMessageCursor = (token: string): MessageCursor | undefined => decodeCursor(token)
 
 export interface MessageExportRequest {
   siteIds: number[]
@@ -78,7 +79,7 @@ export interface MessageExportRequest {
   from?: number
   to?: number
   /** Continue after this message. */
-  after?: ConversationCursor
+  after?: MessageCursor
   includeNotes: boolean
   format: MessageExportFormat
   /** CSV only: start with a UTF-8 byte order mark. */

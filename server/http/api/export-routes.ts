@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { describeRoute, resolver } from 'hono-openapi'
 import * as v from 'valibot'
 import {
-  decodeMessageCursor, EXPORT_PAGE_SIZE, MESSAGE_EXPORT_FORMATS, messageExportChunks, type MessageExportFormat,
+  decodeMessageCursor, MESSAGE_EXPORT_FORMATS, messageExportChunks, type MessageExportFormat,
 } from '../../export/message-export.js'
 import { INSTANT_FORMS, parseInstant } from '../../export/parse-instant.js'
 import { pullStream } from '../../export/pull-stream.js'
@@ -106,7 +106,7 @@ export function exportRoutes({ store, logger }: ApiDeps) {
         description: 'The export, as a file to save (Content-Disposition: attachment)',
         content: {
           'application/x-ndjson': { schema: resolver(exportRecord) },
-          'text/csv': { schema: { type: 'string', description: `Columns: the NDJSON keys in snake_case; read ${EXPORT_PAGE_SIZE} messages at a time` } },
+          'text/csv': { schema: { type: 'string', description: 'A header row, then one record a message: the NDJSON keys in snake_case, in the same order' } },
         },
       },
       401: { description: 'No API token, or an unknown or revoked one' },
