@@ -868,15 +868,20 @@ export function describeStoreCases(
         expect(all.map((m) => m.text)).toEqual(['first question about billing', 'ann joined', 'answer', 'a note', 'shipping question'])
         expect(all[0]).toMatchObject({ siteId: site.id, conversationId: first.id })
 
-        const pages: string[] = []
-        let after: { createdAt: number; id: number } | undefined
-        for (;;) {
-          const page = await store.exportMessages({ siteIds: [site.id], limit: 2, ...(after ? { after } : {}) })
-          if (page.length === 0) break
-          pages.push(...page.map((m) => m.text))
-          after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id }
+        // Every page size puts a boundary somewhere, one of them between two events of the same millisecond.
+        for (const limit of [1, 2, 3]) {
+          const pages: string[] = []
+          let after: { createdAt: number; id: number } | undefined
+          for (;;) {
+            const page = await store.exportMessages({ siteIds: [site.id], limit, ...(after ? { after } : {}) })
+            if (page.length === 0) break
+            pages.push(...page.map((m) => m.text))
+            after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id }
+          }
+          expect(pages, `pages of ${limit}`).toEqual(all.map((m) => m.text))
         }
-        expect(pages).toEqual(all.map((m) => m.text))
+        const fromTheMiddle = await store.exportMessages({ siteIds: [site.id], limit: 100, from: T0 + 20, after: { createdAt: T0, id: 1 } })
+        expect(fromTheMiddle.map((m) => m.text)).toEqual(['answer', 'a note', 'shipping question'])
         expect((await store.exportMessages({ siteIds: [site.id], limit: 100, publicOnly: true })).map((m) => m.text)).not.toContain('a note')
         expect((await store.exportMessages({ siteIds: [site.id], limit: 100, from: T0 + 20, to: T0 + 30 })).map((m) => m.text)).toEqual(['answer', 'a note'])
       })

@@ -508,12 +508,14 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     async exportMessages(query) {
       if (query.siteIds.length === 0) return []
       const s = statements()
+      // One lower bound, the later of `from` and the cursor (ids start at 1: (from, 0) is just before `from`).
+      const from = query.from ?? Number.MIN_SAFE_INTEGER
+      const after = query.after && query.after.createdAt >= from ? query.after : { createdAt: from, id: 0 }
       return (query.publicOnly ? s.exportPublic : s.exportAll).all({
         siteIds: JSON.stringify(query.siteIds),
-        from: query.from ?? Number.MIN_SAFE_INTEGER,
         to: query.to ?? Number.MAX_SAFE_INTEGER,
-        afterCreatedAt: query.after?.createdAt ?? Number.MIN_SAFE_INTEGER,
-        afterId: query.after?.id ?? 0,
+        afterCreatedAt: after.createdAt,
+        afterId: after.id,
         limit: query.limit,
       }).map(toExportedMessage)
     },
@@ -936,13 +938,16 @@ function prepareStatements(db: Database.Database, path: string) {
   }
 }
 
-/** Messages in creation order from a cursor, with where each belongs; uses messages_by_time. */
+/**
+ * Messages in creation order after a position, with where each belongs. CROSS JOIN keeps
+ * messages as the outer loop, walking messages_by_time from the position: left to itself the
+ * planner starts from the sites' conversations and sorts all their messages for every page.
+ */
 function exportSql(extraCondition: string): string {
   return `
     SELECT messages.*, conversations.site_id AS hit_site_id, conversations.visitor_id AS hit_visitor_id
-    FROM messages JOIN conversations ON conversations.id = messages.conversation_id
-    WHERE messages.created_at >= @from AND messages.created_at < @to
-      AND (messages.created_at, messages.id) > (@afterCreatedAt, @afterId)
+    FROM messages CROSS JOIN conversations ON conversations.id = messages.conversation_id
+    WHERE (messages.created_at, messages.id) > (@afterCreatedAt, @afterId) AND messages.created_at < @to
       AND conversations.site_id IN (SELECT value FROM json_each(@siteIds)) ${extraCondition}
     ORDER BY messages.created_at, messages.id LIMIT @limit`
 }
