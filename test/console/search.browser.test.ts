@@ -165,17 +165,17 @@ describe('search, canned responses and transcripts in the console', () => {
 
     await reply.press('ArrowDown')
     const selected = () => options.and(page.getByRole('option', { selected: true })).textContent()
-    expect(await selected()).toContain('/refused')
+    await expect.poll(selected).toContain('/refused')
     // Both ends wrap round.
     await reply.press('ArrowDown')
-    expect(await selected()).toContain('/refund')
+    await expect.poll(selected).toContain('/refund')
     await reply.press('ArrowUp')
-    expect(await selected()).toContain('/refused')
+    await expect.poll(selected).toContain('/refused')
     await reply.press('ArrowUp')
-    expect(await selected()).toContain('/refund')
+    await expect.poll(selected).toContain('/refund')
     await reply.press('Enter')
-    expect(await reply.inputValue()).toBe('Your refund is on its way: 3 to 5 working days.')
-    expect(await options.count()).toBe(0)
+    await expect.poll(() => reply.inputValue()).toBe('Your refund is on its way: 3 to 5 working days.')
+    await expect.poll(() => options.count()).toBe(0)
 
     // Nothing was sent by that Enter; this one sends.
     await visitor.roundTrip()
@@ -187,16 +187,16 @@ describe('search, canned responses and transcripts in the console', () => {
     // Mid-reply after a space, with Tab; Escape closes; the mouse picks a shared one.
     await reply.pressSequentially('Thanks. /refu')
     await reply.press('Tab')
-    expect(await reply.inputValue()).toBe('Thanks. Your refund is on its way: 3 to 5 working days.')
+    await expect.poll(() => reply.inputValue()).toBe('Thanks. Your refund is on its way: 3 to 5 working days.')
     await reply.fill('')
     await reply.pressSequentially('/re')
     await options.first().waitFor({ timeout: UI_MS })
     await reply.press('Escape')
-    expect(await options.count()).toBe(0)
+    await expect.poll(() => options.count()).toBe(0)
     await reply.fill('')
     await reply.pressSequentially('/hel')
     await options.filter({ hasText: 'How can I help' }).click()
-    expect(await reply.inputValue()).toBe('Hello! How can I help?')
+    await expect.poll(() => reply.inputValue()).toBe('Hello! How can I help?')
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Reply')
     // A '/' inside a word opens nothing.
     await reply.fill('')
