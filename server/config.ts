@@ -101,9 +101,12 @@ export const settings: Record<keyof Config, Setting> = {
   },
   databaseUrl: {
     env: 'DATABASE_URL',
-    describe: 'Where data lives: sqlite:PATH (a file)',
+    describe: 'Where data lives: sqlite:PATH (a file, one node) or postgres://USER:PASSWORD@HOST/DATABASE (shared by several nodes)',
     default: () => `sqlite:${path.join('data', 'parley.db')}`,
-    schema: v.pipe(v.string(), v.regex(/^sqlite:.+/, 'must look like sqlite:./data/parley.db')),
+    schema: v.pipe(
+      v.string(),
+      v.regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must look like sqlite:./data/parley.db or postgres://parley@localhost/parley'),
+    ),
   },
   logLevel: {
     env: 'LOG_LEVEL',

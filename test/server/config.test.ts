@@ -68,6 +68,12 @@ describe('flags and environment', () => {
     expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', rateBurst: 50, logLevel: 'warn', databaseUrl: 'sqlite:/var/lib/parley.db' })
   })
 
+  it('takes a PostgreSQL URL for a database shared by several nodes', () => {
+    for (const url of ['postgres://parley:secret@db:5432/parley', 'postgresql://parley@db/parley']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url)
+    }
+  })
+
   it('lets a flag beat the environment variable of the same setting', () => {
     const config = loadConfig(
       { PORT: '4000', PARLEY_RATE_BURST: '50', PARLEY_HEARTBEAT_INTERVAL: '10s' },
@@ -140,7 +146,8 @@ describe('mistakes stop the start with a message naming the setting', () => {
     [{ PARLEY_SEND_BUFFER_BYTES: '1.5' }, 'PARLEY_SEND_BUFFER_BYTES', /must be a whole number/],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /./],
     [{ PARLEY_SQLITE_SYNCHRONOUS: 'off' }, 'PARLEY_SQLITE_SYNCHRONOUS', /./],
-    [{ DATABASE_URL: 'postgres://localhost/parley' }, 'DATABASE_URL', /must look like sqlite:/],
+    [{ DATABASE_URL: 'mysql://localhost/parley' }, 'DATABASE_URL', /must look like sqlite:.* or postgres:/],
+    [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL', /must look like/],
     [{ PUBLIC_URL: 'chat.example.com' }, 'PUBLIC_URL', /must be a URL starting with http:\/\/ or https:\/\//],
     [{ PUBLIC_URL: 'ftp://chat.example.com' }, 'PUBLIC_URL', /must be a URL/],
     [{ HOST: '   ' }, 'HOST', /./],
