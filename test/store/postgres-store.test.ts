@@ -149,6 +149,20 @@ describe.skipIf(problem !== undefined)('PostgreSQL', () => {
       expect((await a.getConversation(conversation.id))?.lastSeq).toBe(2)
     })
 
+    it('opens one conversation when the first messages of a new visitor reach two nodes at once', async () => {
+      const { a, b, site } = await twoNodesAndAConversation()
+      const newcomer = await a.createVisitor(site.id, 'newcomer-token', {}, T0)
+      const says = (store: PostgresStore, clientId: string) => store.appendVisitorMessage({
+        siteId: site.id, visitorId: newcomer.id, clientId, text: clientId, reopenWindowMs: 0, now: T0 + 1,
+      })
+
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => [says(a, `a${i}`), says(b, `b${i}`)]).flat())
+
+      expect(new Set(results.map((result) => result.conversation.id)).size).toBe(1)
+      expect(results.filter((result) => result.change === 'opened')).toHaveLength(1)
+      expect(results.map((result) => result.message.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    })
+
     it('lets exactly one of two nodes claiming the same conversation at once win', async () => {
       const { a, b, ann, bob, conversation } = await twoNodesAndAConversation()
       const claim = (store: PostgresStore, agent: Agent) => store.transition({
@@ -175,6 +189,15 @@ describe.skipIf(problem !== undefined)('PostgreSQL', () => {
       await client.end()
 
       await expect(store.migrate()).rejects.toThrow(/newer/)
+    })
+
+    it('marks a word found without its accents with the accents it was written with', async () => {
+      const { a, site, visitor } = await twoNodesAndAConversation()
+      await a.appendVisitorMessage({ siteId: site.id, visitorId: visitor.id, clientId: 'v2', text: 'Un café crème, SVP', reopenWindowMs: 0, now: T0 + 1 })
+
+      const [hit] = await a.searchMessages({ siteIds: [site.id], text: 'CAFE creme', limit: 10 })
+
+      expect(hit?.snippet).toBe('Un \u0002café\u0003 \u0002crème\u0003, SVP')
     })
 
     it('refuses a schema name that is not a plain identifier', () => {

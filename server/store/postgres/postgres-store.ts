@@ -21,7 +21,7 @@ import type {
   AgentRow, ApiTokenRow, AuditRow, CannedRow, ConversationRow, DeliveryRow, MessageRow, PlacedMessageRow, SearchRow, SessionRow,
   SiteRow, VisitorRow, WebhookRow,
 } from './rows.js'
-import { hasSearchableWords, searchQuerySql } from './search-query.js'
+import { hasSearchableWords, searchQuerySql, unfoldSnippet } from './search-query.js'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` */
@@ -54,7 +54,7 @@ const CONFLICT_FIELDS: Record<string, string> = {
 /** The idempotency keys: a violation means another writer stored this message first. */
 const IDEMPOTENCY_CONSTRAINTS = new Set(['messages_client_id_unique', 'api_idempotency_unique'])
 /** ts_headline's options: the marks SearchHit.snippet promises, about a dozen words around the match. */
-const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=12, MinWords=5, ShortWord=0, HighlightAll=false'
+const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=15, MinWords=10, ShortWord=0, HighlightAll=false'
 
 /** BIGINT ids, times and counts as numbers: all of them stay below 2^53. */
 const types = {
@@ -468,14 +468,16 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
 
     async searchMessages(query) {
       if (!hasSearchableWords(query.text) || query.siteIds.length === 0) return []
-      return (await all<SearchRow>(pool, `
+      const rows = await all<SearchRow & { folded_text: string }>(pool, `
         WITH query AS (SELECT ${searchQuerySql('$1')} AS match)
         SELECT ${MESSAGE_COLUMNS}, conversations.site_id AS hit_site_id, conversations.visitor_id AS hit_visitor_id,
-          ts_headline('simple', messages.text, query.match, $4) AS snippet
-        FROM query, messages JOIN conversations ON conversations.id = messages.conversation_id
+          found.folded_text, ts_headline('simple', found.folded_text, query.match, $4) AS snippet
+        FROM query, messages JOIN conversations ON conversations.id = messages.conversation_id,
+          LATERAL (SELECT fold_for_search(messages.text) AS folded_text) AS found
         WHERE messages.search_vector @@ query.match AND conversations.site_id = ANY($2::bigint[])
           ${query.publicOnly ? 'AND NOT messages.internal' : ''}
-        ORDER BY messages.id DESC LIMIT $3`, [query.text, query.siteIds, query.limit, HEADLINE_OPTIONS])).map(toSearchHit)
+        ORDER BY messages.id DESC LIMIT $3`, [query.text, query.siteIds, query.limit, HEADLINE_OPTIONS])
+      return rows.map((row) => toSearchHit({ ...row, snippet: unfoldSnippet(row.snippet, row.folded_text, row.text) }))
     },
 
     async exportMessages(query) {

@@ -24,3 +24,22 @@ export function searchQuerySql(parameter: string): string {
     FROM unnest(to_tsvector('simple', fold_for_search(${parameter})))
   )`
 }
+
+/**
+ * ts_headline marks words in the text it is given, and only words whose folded form matches:
+ * it is given the folded text so that "cafe" marks "café". This puts the original letters back
+ * around the marks, folding having changed letters, never their number.
+ *
+ * @example unfoldSnippet('my \u0002cafe\u0003 order', 'my cafe order', 'My café order') // 'My \u0002café\u0003 order'
+ */
+export function unfoldSnippet(markedFolded: string, folded: string, original: string): string {
+  const start = folded.indexOf(markedFolded.replace(/[\u0002\u0003]/gu, ''))
+  if (start < 0 || folded.length !== original.length) return markedFolded
+  let at = start
+  let snippet = ''
+  for (let i = 0; i < markedFolded.length; i++) {
+    const unit = markedFolded[i]!
+    snippet += unit === '\u0002' || unit === '\u0003' ? unit : original[at++]!
+  }
+  return snippet
+}
