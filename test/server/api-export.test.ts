@@ -49,9 +49,18 @@ async function tokenFor(server: TestServer, sites: Site[] = []) {
   return (await createApiToken(server.server.store, { name: 'Export', siteIds: sites.map((site) => site.id) })).token
 }
 
-function exportRequest(server: TestServer, token: string | undefined, query: Record<string, string | number> = {}, init: RequestInit = {}) {
+async function exportRequest(server: TestServer, token: string | undefined, query: Record<string, string | number> = {}, init: RequestInit = {}) {
   const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]))
-  return fetch(`${server.url}/api/v1/export/messages?${search}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} })
+  const request = () => fetch(`${server.url}/api/v1/export/messages?${search}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} })
+  try {
+    return await request()
+  } catch (error) {
+    // A kept-alive connection the server closed for idleness just as this request went out is
+    // reset; browsers retry such a GET once on a new connection, and so do we. (Long synchronous
+    // test set-up in this process can delay the client's own idle timer past the server's.)
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error
+    return request()
+  }
 }
 
 async function exportText(server: TestServer, token: string, query: Record<string, string | number> = {}) {

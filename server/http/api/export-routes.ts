@@ -9,28 +9,12 @@ import * as v from 'valibot'
 import {
   decodeMessageCursor, MESSAGE_EXPORT_FORMATS, messageExportChunks, type MessageExportFormat,
 } from '../../export/message-export.js'
-import { INSTANT_FORMS, parseInstant } from '../../export/parse-instant.js'
 import { pullStream } from '../../export/pull-stream.js'
 import { apiError } from '../errors.js'
 import type { ApiDeps } from './api-deps.js'
 import type { ApiEnv } from './api-auth.js'
 import { apiValidator } from './api-validator.js'
-
-const instantParam = (description: string) => v.pipe(
-  v.string(),
-  v.description(`${description}: ${INSTANT_FORMS}`),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const at = parseInstant(dataset.value)
-    if (at === undefined) {
-      addIssue({ message: `must be ${INSTANT_FORMS}` })
-      return NEVER
-    }
-    return at
-  }),
-)
-
-const flagParam = (description: string) =>
-  v.pipe(v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'), v.description(description), v.transform((flag) => flag === '1'))
+import { flagParam, instantParam } from './conversation-params.js'
 
 const exportQuery = v.object({
   site: v.optional(v.pipe(
