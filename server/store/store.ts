@@ -289,7 +289,8 @@ export interface Store {
   exportMessages(query: ExportQuery): Promise<ExportedMessage[]>
   /**
    * Erases a visitor with every conversation and message of theirs, their search index entries
-   * and webhook deliveries, leaving no copy in the database file; whether there was one.
+   * and webhook deliveries; whether there was one. SQLite also overwrites the freed pages; in
+   * PostgreSQL old row versions remain until VACUUM reclaims them.
    */
   deleteVisitor(id: number): Promise<boolean>
   /** Erases up to `limit` of a site's conversations closed before `closedBefore`; returns their ids. */
