@@ -101,7 +101,7 @@ export const settings: Record<keyof Config, Setting> = {
   },
   databaseUrl: {
     env: 'DATABASE_URL',
-    describe: 'Where data lives: sqlite:PATH (a file, one node) or postgres://USER:PASSWORD@HOST/DATABASE (shared by several nodes)',
+    describe: 'Where data lives: sqlite:PATH (a file) or postgres://USER:PASSWORD@HOST/DATABASE',
     default: () => `sqlite:${path.join('data', 'parley.db')}`,
     schema: v.pipe(
       v.string(),
