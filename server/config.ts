@@ -14,6 +14,8 @@ export interface Config {
   host: string
   publicUrl: string
   databaseUrl: string
+  /** Empty: a single process, with an in-process bus. */
+  redisUrl: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   heartbeatMs: number
   pollWaitMs: number
@@ -106,6 +108,16 @@ export const settings: Record<keyof Config, Setting> = {
     schema: v.pipe(
       v.string(),
       v.regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must look like sqlite:./data/parley.db or postgres://parley@localhost/parley'),
+    ),
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    describe: 'Redis that carries events between nodes: redis://HOST:6379 or rediss:// for TLS; empty for a single node',
+    default: () => '',
+    schema: v.union(
+      // `new URL('redis:')` parses, so the host is checked too.
+      [v.literal(''), v.pipe(url(['redis:', 'rediss:']), v.regex(/^rediss?:\/\/[^/]/, 'must name a host'))],
+      'must be empty or a URL such as redis://localhost:6379 or rediss://user:password@host:6380',
     ),
   },
   logLevel: {

@@ -27,6 +27,7 @@ import { startRetention } from './ops/retention.js'
 import { startWebhooks } from './webhooks/index.js'
 import { createConnectionRegistry } from './realtime/connections.js'
 import { createLocalBus } from './realtime/local-bus.js'
+import { createRedisBus } from './realtime/redis-bus.js'
 import type { Store } from './store/store.js'
 import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
 import { createPollingTransport } from './transport/polling.js'
@@ -46,7 +47,7 @@ export interface ParleyServer {
 export async function startParley(config: Config, { store, logger }: { store: Store; logger: Logger }): Promise<ParleyServer> {
   const metrics = createMetrics()
   metrics.countQueuedWith(async () => (await store.listQueued((await store.listSites()).map((site) => site.id), 100_000)).length)
-  const bus = createLocalBus()
+  const bus = config.redisUrl ? createRedisBus({ url: config.redisUrl, logger }) : createLocalBus()
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
   const service = createChatService({
     store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, visitorGraceMs: config.visitorGraceMs, reopenWindowMs: config.reopenWindowMs,

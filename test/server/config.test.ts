@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       publicUrl: 'http://localhost:3000',
       databaseUrl: 'sqlite:data/parley.db',
+      redisUrl: '',
       logLevel: 'info',
       heartbeatMs: 25 * SECOND,
       pollWaitMs: 25 * SECOND,

@@ -1,0 +1,224 @@
+/**
+ * The Redis bus against a real Redis (PARLEY_TEST_REDIS_URL, by default the local one). Two
+ * buses stand for two nodes. Without a Redis the suite is skipped, loudly, except on CI.
+ */
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
+import { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Bus, BusMessage } from '../../server/realtime/bus.js'
+import { createRedisBus } from '../../server/realtime/redis-bus.js'
+import { connectAgent, connectVisitor } from '../support/chat-client.js'
+import { startTestServer } from '../support/test-server.js'
+
+const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
+  probe.on('error', () => {})
+  try {
+    await probe.connect()
+    return (await probe.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    probe.disconnect()
+  }
+}
+
+const reachable = await redisAnswers(REDIS_URL)
+if (!reachable) {
+  if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} cannot be reached; on CI the Redis bus must be tested`)
+  console.warn(`\n*** SKIPPED: the Redis bus tests, as no Redis answers at ${REDIS_URL} (set PARLEY_TEST_REDIS_URL) ***\n`)
+}
+
+/** Channels of this run only, so parallel runs and other users of the Redis are not heard. */
+const prefix = `parley-test-${randomBytes(6).toString('hex')}:`
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A logger whose lines a test can read. */
+function recordingLogger() {
+  const lines: Array<{ msg: string }> = []
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()))
+      done()
+    },
+  })
+  return { logger: pino({ level: 'warn' }, sink), lines }
+}
+
+async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await delay(10)
+  }
+}
+
+describe.skipIf(!reachable)('the Redis bus', () => {
+  /** A plain connection that looks at Redis from outside the buses. */
+  let observer: Redis
+  const buses: Bus[] = []
+  let topicCount = 0
+
+  beforeAll(() => {
+    observer = new Redis(REDIS_URL)
+  })
+  afterAll(async () => {
+    await observer.quit()
+  })
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((bus) => bus.close()))
+  })
+
+  function node(logger = pino({ level: 'silent' })) {
+    const bus = createRedisBus({ url: REDIS_URL, logger, prefix })
+    buses.push(bus)
+    return bus
+  }
+
+  const freshTopic = () => `site:${++topicCount}`
+
+  /** How many connections listen to the channel of `topic`. */
+  async function subscribers(topic: string): Promise<number> {
+    const [, count] = (await observer.pubsub('NUMSUB', prefix + topic)) as [string, number]
+    return Number(count)
+  }
+
+  const subscribersReach = (topic: string, count: number) =>
+    until(async () => (await subscribers(topic)) === count, `${count} Redis subscribers of ${topic}`)
+
+  /** Collects what a listener receives. */
+  function inbox(bus: Bus, topic: string) {
+    const received: BusMessage[] = []
+    const unsubscribe = bus.subscribe(topic, (message) => received.push(message))
+    return { received, unsubscribe }
+  }
+
+  it('brings a message published on one node to the listeners of every node, once each and in order', async () => {
+    const [a, b] = [node(), node()]
+    const topic = freshTopic()
+    const onA = inbox(a, topic)
+    const onB = inbox(b, topic)
+    const elsewhere = inbox(b, freshTopic())
+    await subscribersReach(topic, 2)
+
+    const sent = Array.from({ length: 200 }, (_, i) => ({ frame: `{"t":"msg","n":${i}}`, conv: 7, seq: i + 1 }))
+    for (const message of sent) a.publish(topic, message)
+    // Redis keeps the order of one publisher: once the last has arrived, any duplicate would have too.
+    await until(() => onA.received.length >= 200 && onB.received.length >= 200, 'all 200 messages on both nodes')
+    await delay(50)
+
+    expect(onA.received).toEqual(sent)
+    expect(onB.received).toEqual(sent)
+    expect(elsewhere.received).toEqual([])
+  })
+
+  it('subscribes a node to a channel only while it has a listener for the topic', async () => {
+    const [a, b] = [node(), node()]
+    const topic = freshTopic()
+    expect(await subscribers(topic)).toBe(0)
+
+    const first = inbox(a, topic)
+    const second = inbox(a, topic)
+    const onB = inbox(b, topic)
+    // Two listeners on node A still make one Redis subscription.
+    await subscribersReach(topic, 2)
+
+    first.unsubscribe()
+    b.publish(topic, { frame: 'one' })
+    await until(() => second.received.length === 1 && onB.received.length === 1, 'the first message')
+    expect(first.received).toEqual([])
+    expect(await subscribers(topic)).toBe(2)
+
+    second.unsubscribe()
+    await subscribersReach(topic, 1)
+    b.publish(topic, { frame: 'two' })
+    await until(() => onB.received.length === 2, 'the second message on node B')
+    expect(second.received.map((m) => m.frame)).toEqual(['one'])
+
+    // Unsubscribing twice does not drop a later listener of the same topic.
+    const third = inbox(a, topic)
+    await subscribersReach(topic, 2)
+    second.unsubscribe()
+    b.publish(topic, { frame: 'three' })
+    await until(() => third.received.length === 1, 'the third message on node A')
+    expect(await subscribers(topic)).toBe(2)
+  })
+
+  it('ignores what is not a bus message, and keeps delivering when a listener throws', async () => {
+    const { logger, lines } = recordingLogger()
+    const a = node(logger)
+    const topic = freshTopic()
+    a.subscribe(topic, () => {
+      throw new Error('a broken listener')
+    })
+    const healthy = inbox(a, topic)
+    await subscribersReach(topic, 1)
+
+    await observer.publish(prefix + topic, 'not json')
+    await observer.publish(prefix + topic, '{"conv":1}')
+    a.publish(topic, { frame: 'fine' })
+    await until(() => healthy.received.length === 1, 'the one real message')
+    expect(healthy.received).toEqual([{ frame: 'fine' }])
+    expect(lines.map((line) => line.msg)).toEqual([
+      'ignored a bus message that is not one',
+      'ignored a bus message that is not one',
+      'bus listener failed',
+    ])
+  })
+
+  it('closes cleanly, leaving no subscription behind', async () => {
+    const bus = createRedisBus({ url: REDIS_URL, logger: pino({ level: 'silent' }), prefix })
+    const topic = freshTopic()
+    const { received } = inbox(bus, topic)
+    await subscribersReach(topic, 1)
+
+    await bus.close()
+    expect(await subscribers(topic)).toBe(0)
+    await observer.publish(prefix + topic, JSON.stringify({ frame: 'too late' }))
+    await delay(50)
+    expect(received).toEqual([])
+  })
+
+  it('logs, never throws, when Redis cannot be reached, and still closes', async () => {
+    const { logger, lines } = recordingLogger()
+    const bus = createRedisBus({ url: 'redis://127.0.0.1:1', logger, prefix })
+    const unsubscribe = bus.subscribe(freshTopic(), () => {})
+    bus.publish(freshTopic(), { frame: 'lost' })
+    await until(() => lines.some((line) => line.msg === 'redis connection error'), 'a logged connection error')
+    unsubscribe()
+    await bus.close()
+  })
+
+  it('carries a chat between a visitor and an agent through a Parley server', async () => {
+    const server = await startTestServer({ 'redis-url': REDIS_URL })
+    // What the server publishes, seen from outside: the chat really travels through Redis.
+    const watcher = new Redis(REDIS_URL)
+    const seen: string[] = []
+    watcher.on('message', (_channel: string, text: string) => seen.push(text))
+    await watcher.subscribe(`parley:site:${server.site.id}`)
+    try {
+      const agentRecord = await server.addAgent({ name: 'Ada' })
+      const agent = await connectAgent(server, agentRecord)
+      const visitor = await connectVisitor(server)
+      // Give the new connections' subscriptions time to reach Redis before anything is published to them.
+      await delay(100)
+
+      const ack = await visitor.client.say('Hello over Redis')
+      await agent.client.waitFor('msg', (m) => m.text === 'Hello over Redis')
+      await agent.client.waitFor('conv', (c) => c.conv.id === ack.conv && c.conv.status === 'assigned')
+      await agent.client.say('Ada here, also over Redis', ack.conv)
+      await visitor.client.waitFor('msg', (m) => m.text === 'Ada here, also over Redis')
+      await agent.client.roundTrip()
+      expect(agent.client.events(ack.conv).filter((m) => m.text === 'Hello over Redis')).toHaveLength(1)
+      expect(visitor.client.events(ack.conv).filter((m) => m.text === 'Ada here, also over Redis')).toHaveLength(1)
+      expect(seen.some((text) => text.includes('Hello over Redis'))).toBe(true)
+    } finally {
+      await watcher.quit()
+      await server.stop()
+    }
+  })
+})
