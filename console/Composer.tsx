@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { MAX_TEXT_LENGTH } from '../protocol/limits.js'
 import { useComposer } from '../widget/panel/use-composer.js'
-import { cannedTokenAt, insertCanned, matchCanned, type CannedResponse } from './canned.js'
+import { cannedTokenAt, insertCanned, matchCanned, type CannedResponse, type CannedToken } from './canned.js'
 import { cannedOptionId, CannedMenu } from './search/CannedMenu.js'
 
 interface ComposerProps {
@@ -36,14 +36,14 @@ export function Composer({ placeholder, canned, onSend, onTyping }: ComposerProp
   const [dismissed, setDismissed] = useState<string>()
 
   const token = cannedTokenAt(text, caret)
-  const tokenKey = token && `${token.start}:${token.query}`
+  const tokenKey = keyOf(token)
   const suggestions = token && tokenKey !== dismissed ? matchCanned(canned, token.query) : []
   const menuOpen = suggestions.length > 0
   const chosen = Math.min(active, suggestions.length - 1)
   useEffect(() => {
     setActive(0)
     // A dismissal holds for that token only: once it changes (or goes), the list may open again.
-    if (tokenKey !== dismissed) setDismissed(undefined)
+    setDismissed((current) => (current === tokenKey ? current : undefined))
   }, [tokenKey])
 
   const followCaret = (event: Event) => setCaret((event.currentTarget as HTMLTextAreaElement).selectionStart)
@@ -65,7 +65,11 @@ export function Composer({ placeholder, canned, onSend, onTyping }: ComposerProp
     if (event.key === 'ArrowDown') setActive((chosen + 1) % count)
     else if (event.key === 'ArrowUp') setActive((chosen - 1 + count) % count)
     else if ((event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey) pick(suggestions[chosen]!)
-    else if (event.key === 'Escape') setDismissed(tokenKey)
+    else if (event.key === 'Escape') {
+      // The token as the field has it now: a key typed just before may not have rendered yet.
+      const element = event.currentTarget as HTMLTextAreaElement
+      setDismissed(keyOf(cannedTokenAt(element.value, element.selectionStart)))
+    }
     else return false
     event.preventDefault()
     return true
@@ -114,3 +118,6 @@ export function Composer({ placeholder, canned, onSend, onTyping }: ComposerProp
     </form>
   )
 }
+
+/** Identifies a `/shortcut` being typed by where it starts and what it says so far. */
+const keyOf = (token: CannedToken | undefined) => token && `${token.start}:${token.query}`
