@@ -163,7 +163,7 @@ describe('administration in the console', { timeout: 60_000 }, () => {
     await card.getByRole('button', { name: 'Copy the identity secret of Blog' }).click()
     await expect.poll(() => clipboardOf(page), { timeout: UI_MS }).toBe(secret)
     await card.getByRole('button', { name: 'Hide' }).click()
-    expect(await card.getByLabel('Identity secret', { exact: true }).textContent()).not.toContain(secret)
+    await expect.poll(() => card.getByLabel('Identity secret', { exact: true }).textContent()).not.toContain(secret)
     // Editing keeps what is not touched.
     await card.getByRole('button', { name: 'Edit Blog' }).click()
     const edit = page.getByRole('dialog', { name: 'Edit Blog' })

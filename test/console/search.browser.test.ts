@@ -240,7 +240,7 @@ describe('search, canned responses and transcripts in the console', () => {
     await page.getByText('Download the transcript as').waitFor({ timeout: UI_MS })
     await page.screenshot({ path: path.join(SHOTS, 'console-download-menu.png') })
     await page.keyboard.press('Escape')
-    expect(await page.locator('.download-menu').isVisible()).toBe(false)
+    await expect.poll(() => page.locator('.download-menu').isVisible()).toBe(false)
 
     const text = await download('Plain text')
     expect(text.name).toBe(`parley-conversation-${conv}.txt`)
