@@ -9,18 +9,18 @@ import pg from 'pg'
 import type { AgentStatus, AuthorRole, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
 import type {
-  AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken, SitePatch, StartConversationResult, Store, TransitionInput, VisitorProfile,
+  AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken, SitePatch, StartConversationResult, Store,
 } from '../store.js'
 import type { Conversation, Message, MessageKind } from '../types.js'
 import { migrations } from './migrations.js'
 import {
-  MESSAGE_COLUMNS, toAgent, toApiToken, toAuditEntry, toCannedResponse, toConversation, toDelivery, toExportedMessage, toMessage,
-  toSearchHit, toSession, toSite, toVisitor, toWebhook,
+  matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession,
+  type CannedRow, type ConversationRow, type DeliveryRow, type MessageRow, type SessionRow,
+} from '../shared-rows.js'
+import {
+  MESSAGE_COLUMNS, toAgent, toApiToken, toAuditEntry, toExportedMessage, toSearchHit, toSite, toVisitor, toWebhook,
 } from './rows.js'
-import type {
-  AgentRow, ApiTokenRow, AuditRow, CannedRow, ConversationRow, DeliveryRow, MessageRow, PlacedMessageRow, SearchRow, SessionRow,
-  SiteRow, VisitorRow, WebhookRow,
-} from './rows.js'
+import type { AgentRow, ApiTokenRow, AuditRow, PlacedMessageRow, SearchRow, SiteRow, VisitorRow, WebhookRow } from './rows.js'
 import { hasSearchableWords, searchQuerySql, unfoldSnippet } from './search-query.js'
 
 export interface PostgresStoreOptions {
@@ -802,23 +802,4 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
   }
 }
 
-function matchesFrom(row: ConversationRow, from: TransitionInput['from']): boolean {
-  if (!from.statuses.includes(row.status)) return false
-  return from.assigneeId === undefined || from.assigneeId === row.assignee_id
-}
 
-/** Profile fields as statement parameters; an absent field is NULL. */
-function profileParams(profile: VisitorProfile) {
-  return {
-    externalId: profile.externalId ?? null,
-    name: profile.name ?? null,
-    email: profile.email ?? null,
-    attributes: profile.attributes === undefined ? null : JSON.stringify(profile.attributes),
-    pageUrl: profile.pageUrl ?? null,
-    pageTitle: profile.pageTitle ?? null,
-    referrer: profile.referrer ?? null,
-    userAgent: profile.userAgent ?? null,
-    locale: profile.locale ?? null,
-    timeZone: profile.timeZone ?? null,
-  }
-}

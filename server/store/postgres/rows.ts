@@ -2,10 +2,10 @@
  * Rows as the pg driver returns them (BIGINT parsed to numbers, `json` columns parsed) and
  * the records the Store hands out. An optional field is absent, never null, as in SQLite.
  */
-import type { AgentStatus, AuthorRole, ConversationStatus, SystemEvent } from '../../../protocol/index.js'
+import type { AgentStatus } from '../../../protocol/index.js'
+import { toMessage, withPresent, type MessageRow } from '../shared-rows.js'
 import type {
-  Agent, AgentRole, ApiToken, AuditEntry, CannedResponse, Conversation, DeliveryStatus, ExportedMessage, Message, MessageKind,
-  SearchHit, Session, Site, Visitor, Webhook, WebhookDelivery, WebhookEvent, WidgetSettings,
+  Agent, AgentRole, ApiToken, AuditEntry, ExportedMessage, SearchHit, Site, Visitor, Webhook, WebhookEvent, WidgetSettings,
 } from '../types.js'
 
 export interface SiteRow {
@@ -33,12 +33,6 @@ export interface AgentRow {
   site_ids: number[]
 }
 
-export interface SessionRow {
-  token_hash: string
-  agent_id: number
-  created_at: number
-  expires_at: number
-}
 
 export interface ApiTokenRow {
   id: number
@@ -67,43 +61,8 @@ export interface VisitorRow {
   last_seen_at: number
 }
 
-export interface ConversationRow {
-  id: number
-  site_id: number
-  visitor_id: number
-  status: ConversationStatus
-  assignee_id: number | null
-  last_seq: number
-  visitor_read_seq: number
-  agent_read_seq: number
-  created_at: number
-  updated_at: number
-  closed_at: number | null
-}
 
-export interface MessageRow {
-  id: number
-  conversation_id: number
-  seq: number
-  kind: MessageKind
-  author_role: AuthorRole
-  author_id: number | null
-  author_name: string | null
-  text: string
-  client_id: string | null
-  system_event: SystemEvent | null
-  internal: boolean
-  created_at: number
-}
 
-export interface CannedRow {
-  id: number
-  site_id: number | null
-  shortcut: string
-  text: string
-  created_at: number
-  updated_at: number
-}
 
 /** A message with the site and visitor of its conversation (export and search). */
 export interface PlacedMessageRow extends MessageRow {
@@ -135,32 +94,12 @@ export interface WebhookRow {
   created_at: number
 }
 
-export interface DeliveryRow {
-  id: number
-  webhook_id: number
-  event: WebhookEvent
-  payload: string
-  status: DeliveryStatus
-  attempts: number
-  next_attempt_at: number
-  response_status: number | null
-  error: string | null
-  created_at: number
-  delivered_at: number | null
-}
 
 /** The columns of a message, qualified, for queries that join its conversation. */
 export const MESSAGE_COLUMNS = `messages.id, messages.conversation_id, messages.seq, messages.kind, messages.author_role,
   messages.author_id, messages.author_name, messages.text, messages.client_id, messages.system_event, messages.internal,
   messages.created_at`
 
-/** Copies the non-null values onto the record, so an optional field is absent rather than null. */
-function withPresent<T extends object>(record: T, values: { [K in keyof T]?: T[K] | null }): T {
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && value !== undefined) (record as Record<string, unknown>)[key] = value
-  }
-  return record
-}
 
 export function toSite(row: SiteRow): Site {
   return withPresent<Site>({
@@ -189,9 +128,6 @@ export function toAgent(row: AgentRow): Agent {
   }
 }
 
-export function toSession(row: SessionRow): Session {
-  return { tokenHash: row.token_hash, agentId: row.agent_id, createdAt: row.created_at, expiresAt: row.expires_at }
-}
 
 export function toApiToken(row: ApiTokenRow): ApiToken {
   return withPresent<ApiToken>(
@@ -220,44 +156,8 @@ export function toVisitor(row: VisitorRow): Visitor {
   })
 }
 
-export function toConversation(row: ConversationRow): Conversation {
-  return withPresent<Conversation>({
-    id: row.id,
-    siteId: row.site_id,
-    visitorId: row.visitor_id,
-    status: row.status,
-    lastSeq: row.last_seq,
-    visitorReadSeq: row.visitor_read_seq,
-    agentReadSeq: row.agent_read_seq,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }, { assigneeId: row.assignee_id, closedAt: row.closed_at })
-}
 
-export function toMessage(row: MessageRow): Message {
-  return withPresent<Message>({
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    kind: row.kind,
-    authorRole: row.author_role,
-    text: row.text,
-    createdAt: row.created_at,
-  }, {
-    authorId: row.author_id,
-    authorName: row.author_name,
-    clientId: row.client_id,
-    systemEvent: row.system_event,
-    internal: row.internal ? true : null,
-  })
-}
 
-export function toCannedResponse(row: CannedRow): CannedResponse {
-  return withPresent<CannedResponse>(
-    { id: row.id, shortcut: row.shortcut, text: row.text, createdAt: row.created_at, updatedAt: row.updated_at },
-    { siteId: row.site_id },
-  )
-}
 
 export function toExportedMessage(row: PlacedMessageRow): ExportedMessage {
   return { ...toMessage(row), siteId: row.hit_site_id, visitorId: row.hit_visitor_id }
@@ -280,9 +180,3 @@ export function toWebhook(row: WebhookRow): Webhook {
   }
 }
 
-export function toDelivery(row: DeliveryRow): WebhookDelivery {
-  return withPresent<WebhookDelivery>({
-    id: row.id, webhookId: row.webhook_id, event: row.event, payload: row.payload, status: row.status, attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at, createdAt: row.created_at,
-  }, { responseStatus: row.response_status, error: row.error, deliveredAt: row.delivered_at })
-}

@@ -6,16 +6,20 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { AgentStatus, AuthorRole, ConversationStatus, Role, SystemEvent } from '../../../protocol/index.js'
+import type { AgentStatus, AuthorRole, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
 import type {
   AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken,
-  SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult, VisitorProfile,
+  SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult,
 } from '../store.js'
 import type {
-  Agent, AgentRole, ApiToken, AuditEntry, CannedResponse, Conversation, DeliveryStatus, ExportedMessage, Message, MessageKind,
-  SearchHit, Session, Site, Visitor, Webhook, WebhookDelivery, WebhookEvent, WidgetSettings,
+  Agent, AgentRole, ApiToken, AuditEntry, Conversation, ExportedMessage, Message, MessageKind,
+  SearchHit, Site, Visitor, Webhook, WebhookEvent, WidgetSettings,
 } from '../types.js'
+import {
+  matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession, withPresent,
+  type CannedRow, type ConversationRow, type DeliveryRow, type MessageRow, type SessionRow,
+} from '../shared-rows.js'
 import { toFtsQuery } from './fts-query.js'
 import { migrations } from './migrations.js'
 
@@ -975,26 +979,7 @@ function isUniqueViolation(error: unknown, column: string): boolean {
     && error.message.includes(column)
 }
 
-function matchesFrom(row: ConversationRow, from: TransitionInput['from']): boolean {
-  if (!from.statuses.includes(row.status)) return false
-  return from.assigneeId === undefined || from.assigneeId === row.assignee_id
-}
 
-/** Profile fields as statement parameters; an absent field is NULL. */
-function profileParams(profile: VisitorProfile) {
-  return {
-    externalId: profile.externalId ?? null,
-    name: profile.name ?? null,
-    email: profile.email ?? null,
-    attributes: profile.attributes === undefined ? null : JSON.stringify(profile.attributes),
-    pageUrl: profile.pageUrl ?? null,
-    pageTitle: profile.pageTitle ?? null,
-    referrer: profile.referrer ?? null,
-    userAgent: profile.userAgent ?? null,
-    locale: profile.locale ?? null,
-    timeZone: profile.timeZone ?? null,
-  }
-}
 
 // --- Rows and records -------------------------------------------------------------------------
 
@@ -1034,12 +1019,6 @@ interface AgentRow {
   site_ids: string
 }
 
-interface SessionRow {
-  token_hash: string
-  agent_id: number
-  created_at: number
-  expires_at: number
-}
 
 interface ApiTokenRow {
   id: number
@@ -1067,43 +1046,8 @@ interface VisitorRow {
   last_seen_at: number
 }
 
-interface ConversationRow {
-  id: number
-  site_id: number
-  visitor_id: number
-  status: ConversationStatus
-  assignee_id: number | null
-  last_seq: number
-  visitor_read_seq: number
-  agent_read_seq: number
-  created_at: number
-  updated_at: number
-  closed_at: number | null
-}
 
-interface MessageRow {
-  id: number
-  conversation_id: number
-  seq: number
-  kind: MessageKind
-  author_role: AuthorRole
-  author_id: number | null
-  author_name: string | null
-  text: string
-  client_id: string | null
-  system_event: SystemEvent | null
-  internal: number
-  created_at: number
-}
 
-interface CannedRow {
-  id: number
-  site_id: number | null
-  shortcut: string
-  text: string
-  created_at: number
-  updated_at: number
-}
 
 interface ExportRow extends MessageRow {
   hit_site_id: number
@@ -1130,19 +1074,6 @@ interface WebhookRow {
   created_at: number
 }
 
-interface DeliveryRow {
-  id: number
-  webhook_id: number
-  event: WebhookEvent
-  payload: string
-  status: DeliveryStatus
-  attempts: number
-  next_attempt_at: number
-  response_status: number | null
-  error: string | null
-  created_at: number
-  delivered_at: number | null
-}
 
 interface SearchRow extends MessageRow {
   hit_site_id: number
@@ -1154,13 +1085,6 @@ function mapOptional<Row, Record>(row: Row | undefined, map: (row: Row) => Recor
   return row === undefined ? undefined : map(row)
 }
 
-/** Copies the non-NULL values onto the record, so an optional field is absent rather than null. */
-function withPresent<T extends object>(record: T, values: { [K in keyof T]?: T[K] | null }): T {
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && value !== undefined) (record as Record<string, unknown>)[key] = value
-  }
-  return record
-}
 
 function toSite(row: SiteRow): Site {
   return {
@@ -1191,9 +1115,6 @@ function toAgent(row: AgentRow): Agent {
   }
 }
 
-function toSession(row: SessionRow): Session {
-  return { tokenHash: row.token_hash, agentId: row.agent_id, createdAt: row.created_at, expiresAt: row.expires_at }
-}
 
 function toApiToken(row: ApiTokenRow, siteIds: number[]): ApiToken {
   return withPresent<ApiToken>(
@@ -1222,12 +1143,6 @@ function toVisitor(row: VisitorRow): Visitor {
   })
 }
 
-function toCannedResponse(row: CannedRow): CannedResponse {
-  return withPresent<CannedResponse>(
-    { id: row.id, shortcut: row.shortcut, text: row.text, createdAt: row.created_at, updatedAt: row.updated_at },
-    { siteId: row.site_id },
-  )
-}
 
 function toExportedMessage(row: ExportRow): ExportedMessage {
   return { ...toMessage(row), siteId: row.hit_site_id, visitorId: row.hit_visitor_id }
@@ -1247,45 +1162,9 @@ function toWebhook(row: WebhookRow): Webhook {
   }
 }
 
-function toDelivery(row: DeliveryRow): WebhookDelivery {
-  return withPresent<WebhookDelivery>({
-    id: row.id, webhookId: row.webhook_id, event: row.event, payload: row.payload, status: row.status, attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at, createdAt: row.created_at,
-  }, { responseStatus: row.response_status, error: row.error, deliveredAt: row.delivered_at })
-}
 
 function toSearchHit(row: SearchRow): SearchHit {
   return { message: toMessage(row), siteId: row.hit_site_id, visitorId: row.hit_visitor_id, snippet: row.snippet }
 }
 
-function toConversation(row: ConversationRow): Conversation {
-  return withPresent<Conversation>({
-    id: row.id,
-    siteId: row.site_id,
-    visitorId: row.visitor_id,
-    status: row.status,
-    lastSeq: row.last_seq,
-    visitorReadSeq: row.visitor_read_seq,
-    agentReadSeq: row.agent_read_seq,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }, { assigneeId: row.assignee_id, closedAt: row.closed_at })
-}
 
-function toMessage(row: MessageRow): Message {
-  return withPresent<Message>({
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    kind: row.kind,
-    authorRole: row.author_role,
-    text: row.text,
-    createdAt: row.created_at,
-  }, {
-    authorId: row.author_id,
-    authorName: row.author_name,
-    clientId: row.client_id,
-    systemEvent: row.system_event,
-    internal: row.internal === 1 ? true : null,
-  })
-}
