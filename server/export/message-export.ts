@@ -9,11 +9,11 @@
  * Messages are ordered by creation time, then id, which a message never changes.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { SystemEvent } from '../../protocol/index.js'
 import type { Store } from '../store/store.js'
 import type { ExportedMessage } from '../store/types.js'
 import { decodeCursor, encodeCursor, type ConversationCursor } from './conversation-cursor.js'
 import { csvRecords } from './csv-records.js'
+import { messageFields, type MessageFields } from './message-fields.js'
 
 export const MESSAGE_EXPORT_FORMATS = ['ndjson', 'csv'] as const
 export type MessageExportFormat = (typeof MESSAGE_EXPORT_FORMATS)[number]
@@ -22,43 +22,17 @@ export type MessageExportFormat = (typeof MESSAGE_EXPORT_FORMATS)[number]
 export const EXPORT_PAGE_SIZE = 1000
 
 /** One exported message, as an NDJSON line has it. Absent values are `null`, so every line has every key. */
-export interface ExportRecord {
-  id: number
-  conversationId: number
+export type ExportRecord = MessageFields & {
   siteId: number
   visitorId: number
-  seq: number
-  /** ISO 8601 in UTC, to the millisecond. */
-  createdAt: string
-  /** `note`: an internal note, which only agents ever saw. */
-  kind: 'message' | 'note' | 'system'
-  /** What a system event records (`joined`, `closed`…). */
-  systemEvent: SystemEvent | null
-  authorRole: 'visitor' | 'agent' | 'system'
-  authorId: number | null
-  /** The name the author wrote under at the time. */
-  authorName: string | null
-  text: string
   /** Pass it back as `cursor` to continue the export after this message. */
   cursor: string
 }
 
 export function exportRecordOf(message: ExportedMessage): ExportRecord {
-  return {
-    id: message.id,
-    conversationId: message.conversationId,
-    siteId: message.siteId,
-    visitorId: message.visitorId,
-    seq: message.seq,
-    createdAt: new Date(message.createdAt).toISOString(),
-    kind: message.kind === 'system' ? 'system' : message.internal ? 'note' : 'message',
-    systemEvent: message.systemEvent ?? null,
-    authorRole: message.authorRole,
-    authorId: message.authorId ?? null,
-    authorName: message.authorName ?? null,
-    text: message.text,
-    cursor: encodeMessageCursor(message),
-  }
+  const { id, conversationId, ...rest } = messageFields(message)
+  // The key order is the documented one (and the CSV's columns): where the message belongs first.
+  return { id, conversationId, siteId: message.siteId, visitorId: message.visitorId, ...rest, cursor: encodeMessageCursor(message) }
 }
 
 /** The CSV header: the NDJSON keys in snake_case, in the same order. */

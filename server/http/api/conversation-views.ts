@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import type { Agent, Conversation, Message, Visitor } from '../../store/types.js'
+import { messageFields } from '../../export/message-fields.js'
 
 const isoTime = (description: string) => v.pipe(v.string(), v.description(`${description}: ISO 8601, UTC, to the millisecond`))
 
@@ -56,17 +57,4 @@ export function toConversationView(conversation: Conversation, visitor: Visitor 
   }
 }
 
-export function toMessageView(message: Message): MessageView {
-  return {
-    id: message.id,
-    conversationId: message.conversationId,
-    seq: message.seq,
-    createdAt: new Date(message.createdAt).toISOString(),
-    kind: message.kind === 'system' ? 'system' : message.internal ? 'note' : 'message',
-    systemEvent: message.systemEvent ?? null,
-    authorRole: message.authorRole,
-    authorId: message.authorId ?? null,
-    authorName: message.authorName ?? null,
-    text: message.text,
-  }
-}
+export const toMessageView = (message: Message): MessageView => messageFields(message)
