@@ -16,6 +16,8 @@ export interface Config {
   databaseUrl: string
   /** Empty: a single process, with an in-process bus. */
   redisUrl: string
+  /** Put before every Redis key and channel of this deployment. */
+  redisPrefix: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   heartbeatMs: number
   pollWaitMs: number
@@ -119,6 +121,12 @@ export const settings: Record<keyof Config, Setting> = {
       [v.literal(''), v.pipe(url(['redis:', 'rediss:']), v.regex(/^rediss?:\/\/[^/]/, 'must name a host'))],
       'must be empty or a URL such as redis://localhost:6379 or rediss://user:password@host:6380',
     ),
+  },
+  redisPrefix: {
+    env: 'REDIS_PREFIX',
+    describe: 'Put before every Redis key and channel, so that several deployments can share one Redis',
+    default: () => 'parley:',
+    schema: v.pipe(v.string(), v.regex(/^[\w.:-]{1,64}$/, 'must be 1 to 64 letters, digits, or . _ : -')),
   },
   logLevel: {
     env: 'LOG_LEVEL',

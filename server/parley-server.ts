@@ -26,8 +26,7 @@ import { createMetrics } from './ops/metrics.js'
 import { startRetention } from './ops/retention.js'
 import { startWebhooks } from './webhooks/index.js'
 import { createConnectionRegistry } from './realtime/connections.js'
-import { createLocalBus } from './realtime/local-bus.js'
-import { createRedisBus } from './realtime/redis-bus.js'
+import { createCluster } from './realtime/cluster.js'
 import type { Store } from './store/store.js'
 import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
 import { createPollingTransport } from './transport/polling.js'
@@ -47,10 +46,12 @@ export interface ParleyServer {
 export async function startParley(config: Config, { store, logger }: { store: Store; logger: Logger }): Promise<ParleyServer> {
   const metrics = createMetrics()
   metrics.countQueuedWith(async () => (await store.listQueued((await store.listSites()).map((site) => site.id), 100_000)).length)
-  const bus = config.redisUrl ? createRedisBus({ url: config.redisUrl, logger }) : createLocalBus()
+  const cluster = createCluster({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger })
+  const { bus } = cluster
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
   const service = createChatService({
     store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, visitorGraceMs: config.visitorGraceMs, reopenWindowMs: config.reopenWindowMs,
+    createVisitorPresence: cluster.createVisitorPresence,
   })
   const connections = createConnectionRegistry(config.heartbeatMs)
   const limits: Limits = { maxTextLength: config.maxTextLength, maxFrameBytes: config.maxFrameBytes, heartbeatMs: config.heartbeatMs }
@@ -138,7 +139,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         polling.close()
         await service.shutdown()
-        await bus.close()
+        await cluster.close()
         // Answers just sent leave kept-alive connections idle: close them now, not in 2 s.
         await new Promise((resolve) => setImmediate(resolve))
         ;(server as Server).closeIdleConnections()

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import type { Logger } from '../ops/logger.js'
+import { closeRedis } from './redis-connection.js'
 import type { Bus, BusListener, BusMessage } from './bus.js'
 
 export interface RedisBusOptions {
@@ -89,15 +90,7 @@ export function createRedisBus({ url, logger, prefix = 'parley:' }: RedisBusOpti
     },
     async close() {
       listeners.clear()
-      await Promise.all([publisher, subscriber].map(async function closeConnection(connection) {
-        // quit waits for replies to what was sent; a connection that is not up has nothing to wait for.
-        if (connection.status !== 'ready') return connection.disconnect()
-        try {
-          await connection.quit()
-        } catch {
-          connection.disconnect()
-        }
-      }))
+      await Promise.all([publisher, subscriber].map(closeRedis))
     },
   }
 }

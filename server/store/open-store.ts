@@ -8,8 +8,19 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens the store a `DATABASE_URL` names (`sqlite:PATH`, or `postgres://…` for several nodes
- * sharing one database) and brings its schema up to date.
+ * A PostgreSQL URL may name the schema Parley's tables live in (`?schema=parley`, default
+ * `public`); the driver is given the URL without that parameter, which it does not know.
+ */
+function postgresOptionsOf(databaseUrl: string): { connectionString: string; schema?: string } {
+  const url = new URL(databaseUrl)
+  const schema = url.searchParams.get('schema') ?? undefined
+  url.searchParams.delete('schema')
+  return { connectionString: url.toString(), schema }
+}
+
+/**
+ * Opens the store a `DATABASE_URL` names (`sqlite:PATH`, or `postgres://…[?schema=NAME]` for
+ * several nodes sharing one database) and brings its schema up to date.
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   const store = openStoreOfUrl(databaseUrl, options)
@@ -18,7 +29,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 }
 
 function openStoreOfUrl(databaseUrl: string, options: OpenStoreOptions): Store {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgresStore({ connectionString: databaseUrl })
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgresStore(postgresOptionsOf(databaseUrl))
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new Error(`DATABASE_URL "${databaseUrl}" is not supported: use sqlite:PATH or postgres://USER@HOST/DATABASE`)
   }

@@ -1,0 +1,48 @@
+/**
+ * What Parley nodes share, chosen once from the configuration: with `REDIS_URL`, a Redis that
+ * carries events and keeps presence for every node; without it, this process's memory. The
+ * chat logic and transports receive the parts and never learn which it is.
+ */
+import { Redis } from 'ioredis'
+import type { Logger } from '../ops/logger.js'
+import type { Bus } from './bus.js'
+import { createLocalBus } from './local-bus.js'
+import { createRedisBus } from './redis-bus.js'
+import { closeRedis } from './redis-connection.js'
+import type { VisitorPresenceFactory } from './visitor-presence.js'
+
+export interface Cluster {
+  bus: Bus
+  /** A connection for commands to the shared Redis (keys, scripts, rate limits); none on a single node. */
+  redis?: Redis
+  /** Put before every Redis key of this deployment. */
+  prefix: string
+  /** Where live visitors are kept; undefined: this process's memory. */
+  createVisitorPresence?: VisitorPresenceFactory
+  close(): Promise<void>
+}
+
+export interface ClusterOptions {
+  redisUrl: string
+  redisPrefix: string
+  logger: Logger
+}
+
+export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions): Cluster {
+  if (!redisUrl) {
+    const bus = createLocalBus()
+    return { bus, prefix: redisPrefix, close: () => bus.close() }
+  }
+  const bus = createRedisBus({ url: redisUrl, logger, prefix: redisPrefix })
+  const redis = new Redis(redisUrl, { connectionName: 'parley-commands' })
+  redis.on('error', (error: Error) => logger.error({ err: error, component: 'cluster' }, 'redis connection error'))
+  return {
+    bus,
+    redis,
+    prefix: redisPrefix,
+    async close() {
+      await bus.close()
+      await closeRedis(redis)
+    },
+  }
+}
