@@ -51,7 +51,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
   const service = createChatService({
     store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, visitorGraceMs: config.visitorGraceMs, reopenWindowMs: config.reopenWindowMs,
-    createVisitorPresence: cluster.createVisitorPresence,
+    ...cluster.presence,
   })
   const connections = createConnectionRegistry(config.heartbeatMs)
   const limits: Limits = { maxTextLength: config.maxTextLength, maxFrameBytes: config.maxFrameBytes, heartbeatMs: config.heartbeatMs }

@@ -17,8 +17,8 @@ export interface Cluster {
   redis?: Redis
   /** Put before every Redis key of this deployment. */
   prefix: string
-  /** Where live visitors are kept; undefined: this process's memory. */
-  createVisitorPresence?: VisitorPresenceFactory
+  /** Where presence is kept, for the chat service; what is left out stays in this process's memory. */
+  presence: { createVisitorPresence?: VisitorPresenceFactory }
   close(): Promise<void>
 }
 
@@ -31,7 +31,7 @@ export interface ClusterOptions {
 export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions): Cluster {
   if (!redisUrl) {
     const bus = createLocalBus()
-    return { bus, prefix: redisPrefix, close: () => bus.close() }
+    return { bus, prefix: redisPrefix, presence: {}, close: () => bus.close() }
   }
   const bus = createRedisBus({ url: redisUrl, logger, prefix: redisPrefix })
   const redis = new Redis(redisUrl, { connectionName: 'parley-commands' })
@@ -40,6 +40,7 @@ export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions)
     bus,
     redis,
     prefix: redisPrefix,
+    presence: {},
     async close() {
       await bus.close()
       await closeRedis(redis)
