@@ -54,6 +54,11 @@ export async function startParley(config: Config, { store, logger }: { store: St
     ...cluster.presence,
   })
   const connections = createConnectionRegistry(config.heartbeatMs)
+  // Events published while this node was cut off from the others are lost to its connections.
+  bus.onGap(() => {
+    logger.warn({ connections: connections.size }, 'events may have been missed: every client reconnects and catches up')
+    connections.reconnectAll('catching up after a network problem', CloseCode.restart)
+  })
   const limits: Limits = { maxTextLength: config.maxTextLength, maxFrameBytes: config.maxFrameBytes, heartbeatMs: config.heartbeatMs }
   const decode = createClientDecoder(limits)
   let shuttingDown = false

@@ -18,7 +18,7 @@ import { hashToken, newToken } from '../auth/tokens.js'
 import { isVisitorIdentityValid } from '../auth/visitor-identity.js'
 import type { Logger } from '../ops/logger.js'
 import type { Metrics } from '../ops/metrics.js'
-import { topics, type Bus, type BusMessage } from '../realtime/bus.js'
+import { topics, type Bus, type BusListener, type BusMessage } from '../realtime/bus.js'
 import type { ConnectionRegistry } from '../realtime/connections.js'
 import type { Store, VisitorProfile } from '../store/store.js'
 import type { Agent, Conversation, Site, Visitor } from '../store/types.js'
@@ -65,6 +65,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   const { service, store, bus, auth, logger, metrics } = deps
   const takeToken = createTokenBucket(deps.rate.burst, deps.rate.perSecond)
   const unsubscribers: (() => void)[] = []
+  // Subscriptions made by the hello and not yet known to be active.
+  let subscribing: Promise<void>[] = []
   let identity: Identity | undefined
   let helloStarted = false
   let isClosed = false
@@ -91,9 +93,33 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     else if (!isClosed) peer.send(message.frame)
   }
 
+  function listen(topic: string, listener: BusListener) {
+    const subscription = bus.subscribe(topic, listener)
+    unsubscribers.push(subscription.unsubscribe)
+    subscribing.push(subscription.ready)
+  }
+
   function subscribe(topic: string) {
-    if (isClosed) return
-    unsubscribers.push(bus.subscribe(topic, deliver))
+    if (!isClosed) listen(topic, deliver)
+  }
+
+  /**
+   * Waits until every subscription of the hello delivers, so that what the hello then reads
+   * from the store and what arrives live leave no gap between them. False when the bus refused:
+   * the client is told to come back, rather than being left with a silent connection.
+   */
+  async function subscriptionsActive(): Promise<boolean> {
+    const pending = subscribing
+    subscribing = []
+    try {
+      await Promise.all(pending)
+      return true
+    } catch (error) {
+      logger.error({ err: error }, 'a connection could not subscribe to its events')
+      fail('internal', 'the server cannot deliver events right now: reconnect shortly')
+      peer.close(CloseCode.restart, 'events unavailable')
+      return false
+    }
   }
 
   /**
@@ -101,11 +127,11 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
    * the client honours it. The client says hello again and is judged afresh.
    */
   function endOn(topic: string, reason: string) {
-    unsubscribers.push(bus.subscribe(topic, (message) => {
+    listen(topic, (message) => {
       if (isClosed) return
       peer.send(message.frame)
       peer.close(CloseCode.restart, reason)
-    }))
+    })
   }
 
   function setRole(role: string) {
@@ -181,6 +207,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     held = []
     subscribe(topics.visitor(visitor.id))
     if (!isClosed) endOn(topics.visitorEnd(visitor.id), 'visitor erased')
+    if (!(await subscriptionsActive())) return
     if (!isClosed) {
       visitorCounted = true
       await service.visitorConnected(visitor)
@@ -215,9 +242,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     setRole('agent')
     held = []
     for (const siteId of siteIds) subscribe(topics.site(siteId))
-    if (!isClosed) {
-      endOn(topics.agent(agent.id), 'account changed')
-    }
+    if (!isClosed) endOn(topics.agent(agent.id), 'account changed')
+    if (!(await subscriptionsActive())) return
     await service.agentConnected(agent)
     const current = (await store.getAgent(agent.id)) ?? agent
     identity.agent = current

@@ -12,10 +12,23 @@ export interface BusMessage {
 
 export type BusListener = (message: BusMessage) => void
 
+export interface Subscription {
+  /**
+   * Settles once delivery to the listener has begun: a store read made after it cannot miss an
+   * event published later. Rejects when the bus could not subscribe.
+   */
+  ready: Promise<void>
+  unsubscribe(): void
+}
+
 export interface Bus {
   publish(topic: string, message: BusMessage): void
-  /** Returns the function that unsubscribes. */
-  subscribe(topic: string, listener: BusListener): () => void
+  subscribe(topic: string, listener: BusListener): Subscription
+  /**
+   * `listener` is called when messages may have been lost (the link to the other nodes broke
+   * and is back): whoever relies on the bus must catch up from the store.
+   */
+  onGap(listener: () => void): void
   close(): Promise<void>
 }
 

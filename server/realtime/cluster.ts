@@ -34,7 +34,7 @@ export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions)
     return { bus, prefix: redisPrefix, presence: {}, close: () => bus.close() }
   }
   const bus = createRedisBus({ url: redisUrl, logger, prefix: redisPrefix })
-  const redis = new Redis(redisUrl, { connectionName: 'parley-commands' })
+  const redis = new Redis(redisUrl, { connectionName: `${redisPrefix}commands` })
   redis.on('error', (error: Error) => logger.error({ err: error, component: 'cluster' }, 'redis connection error'))
   return {
     bus,

@@ -13,21 +13,27 @@ export function createConnectionRegistry(heartbeatMs: number) {
   }, heartbeatMs)
   timer.unref()
 
+  /** Tells every client to reconnect, then closes its connection: its hello catches up from the store. */
+  function reconnectAll(reason: string, code: number) {
+    const frame = encode({ t: 'bye', reason })
+    for (const peer of [...peers]) {
+      peer.send(frame)
+      peer.close(code, reason)
+    }
+    peers.clear()
+  }
+
   return {
     add: (peer: Peer) => void peers.add(peer),
     delete: (peer: Peer) => void peers.delete(peer),
     get size() {
       return peers.size
     },
-    /** Tells every client to reconnect elsewhere or later, then closes its connection. */
+    reconnectAll,
+    /** On shutdown: tells every client to reconnect elsewhere or later, and stops the heartbeat. */
     sayGoodbye(reason: string, code: number) {
       clearInterval(timer)
-      const frame = encode({ t: 'bye', reason })
-      for (const peer of peers) {
-        peer.send(frame)
-        peer.close(code, reason)
-      }
-      peers.clear()
+      reconnectAll(reason, code)
     },
   }
 }

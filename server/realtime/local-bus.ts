@@ -1,6 +1,6 @@
 import type { Bus, BusListener, BusMessage } from './bus.js'
 
-/** The bus of a single process: delivery is a synchronous call to each listener. */
+/** The bus of a single process: delivery is a synchronous call to each listener, active at once. */
 export function createLocalBus(): Bus {
   const listeners = new Map<string, Set<BusListener>>()
   return {
@@ -13,11 +13,16 @@ export function createLocalBus(): Bus {
       let set = listeners.get(topic)
       if (!set) listeners.set(topic, (set = new Set()))
       set.add(listener)
-      return function unsubscribe() {
-        set.delete(listener)
-        if (set.size === 0) listeners.delete(topic)
+      return {
+        ready: Promise.resolve(),
+        unsubscribe() {
+          set.delete(listener)
+          if (set.size === 0 && listeners.get(topic) === set) listeners.delete(topic)
+        },
       }
     },
+    // Within one process nothing is ever lost on the way.
+    onGap() {},
     async close() {
       listeners.clear()
     },
