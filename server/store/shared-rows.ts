@@ -126,6 +126,11 @@ export function toDelivery(row: DeliveryRow): WebhookDelivery {
   }, { responseStatus: row.response_status, error: row.error, deliveredAt: row.delivered_at })
 }
 
+/** Oldest due first, as deliveries are sent: UPDATE … RETURNING hands rows back in no promised order. */
+export function byDueTime(a: DeliveryRow, b: DeliveryRow): number {
+  return a.next_attempt_at - b.next_attempt_at || a.id - b.id
+}
+
 export function matchesFrom(row: ConversationRow, from: TransitionInput['from']): boolean {
   if (!from.statuses.includes(row.status)) return false
   return from.assigneeId === undefined || from.assigneeId === row.assignee_id

@@ -224,6 +224,25 @@ export interface DeliveryAttempt {
   responseStatus?: number
   error?: string
   deliveredAt?: number
+  /**
+   * Who claimed the delivery (see DeliveryClaim). When given, the attempt is recorded only if
+   * the claim is still theirs: a node whose lease ran out and was claimed by another must not
+   * overwrite what that one recorded.
+   */
+  claimant?: string
+}
+
+export interface DeliveryClaim {
+  now: number
+  /** At most this many: as many as the claimant can start sending at once. */
+  limit: number
+  /**
+   * How long the claimant holds them. Longer than an attempt can take, so that only a node that
+   * stopped without recording lets a lease run out.
+   */
+  leaseMs: number
+  /** Names the claiming node (unique per running dispatcher); kept with the lease. */
+  claimant: string
 }
 
 /** A delivery due now, with where it goes and how it is signed. */
@@ -306,9 +325,18 @@ export interface Store {
   deleteWebhook(id: number): Promise<boolean>
   /** Queues one delivery per active webhook of the site that wants this event; returns how many. */
   enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number, conversationId?: number): Promise<number>
-  /** Pending deliveries whose time has come, oldest first. */
-  dueWebhookDeliveries(now: number, limit: number): Promise<DueDelivery[]>
-  recordDeliveryAttempt(id: number, attempt: DeliveryAttempt): Promise<void>
+  /**
+   * Leases pending deliveries whose time has come and that nobody holds (or whose lease ran
+   * out), oldest first, until `now + leaseMs`: until then no other claim returns them, on any
+   * node. Recording an attempt or giving the delivery back ends the lease.
+   *
+   * @example const due = await store.claimDueDeliveries({ now: Date.now(), limit: 4, leaseMs: 40_000, claimant: 'web-1/4242/9f3c' })
+   */
+  claimDueDeliveries(claim: DeliveryClaim): Promise<DueDelivery[]>
+  /** Records an attempt and ends the lease; whether it was recorded (see `DeliveryAttempt.claimant`). */
+  recordDeliveryAttempt(id: number, attempt: DeliveryAttempt): Promise<boolean>
+  /** Ends the claimant's lease without recording an attempt (one cut short by a stop): the delivery is due again at once. */
+  releaseDelivery(id: number, claimant: string): Promise<void>
   /** Newest first. */
   listWebhookDeliveries(webhookId: number, limit: number): Promise<WebhookDelivery[]>
 
@@ -348,4 +376,14 @@ export interface Store {
   messagesBefore(conversationId: number, beforeSeq: number, limit: number, options?: { publicOnly?: boolean }): Promise<Message[]>
   /** Raises the side's read mark to `seq` (never lowers it, never past `lastSeq`). */
   markRead(conversationId: number, role: Role, seq: number): Promise<Conversation | undefined>
+
+  /**
+   * Runs `work` while holding the lock called `name`, which no other caller holds meanwhile, on
+   * this node or any other sharing the store; others wait their turn. The lock is freed when
+   * `work` settles (or throws), and when a node dies holding it. Not re-entrant: calling it
+   * again with the same name inside `work` waits forever.
+   *
+   * @example await store.exclusively(`routing site ${site.id}`, () => assignWaitingChats(site))
+   */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<T>
 }

@@ -5,17 +5,20 @@
  *
  * A delivery is sent at least once: one cut short by a stop is sent again after the restart,
  * even if the receiver had already taken it. Receivers deduplicate on the body's `id`.
+ *
+ * Several nodes may share the store, each running a dispatcher: a dispatcher claims what it is
+ * about to send for longer than an attempt can take, and the others pass it by meanwhile. A
+ * node that dies leaves its claims to run out, after which another node sends them.
  */
 import type { ChatService } from '../chat/chat-service.js'
 import type { DomainEvent } from '../chat/domain-events.js'
 import type { Logger } from '../ops/logger.js'
-import type { DueDelivery, Store } from '../store/store.js'
+import type { DeliveryAttempt, DueDelivery, Store } from '../store/store.js'
+import { deliveryLeaseMs, newClaimant } from './delivery-lease.js'
 import { DEFAULT_RETRY_DELAYS_MS, retryDelay } from './retry-schedule.js'
 import { sendDelivery } from './send-delivery.js'
 import { webhookPayload } from './webhook-payload.js'
 
-/** Deliveries taken from the store per look. */
-const DUE_BATCH = 20
 /** Attempts at once: enough that one slow receiver does not hold up the others, few enough to spare the server. */
 const DEFAULT_CONCURRENCY = 4
 /**
@@ -30,7 +33,7 @@ export interface WebhooksOptions {
   store: Store
   service: Pick<ChatService, 'onEvent'>
   logger: Logger
-  /** How long a receiver has to answer an attempt (PARLEY_WEBHOOK_TIMEOUT). */
+  /** How long a receiver has to answer an attempt (PARLEY_WEBHOOK_TIMEOUT); claims last this long and a margin. */
   timeoutMs: number
   /** Waits after each failed attempt; after the last, the delivery has failed. */
   retryDelaysMs?: readonly number[]
@@ -52,6 +55,8 @@ export function startWebhooks({
   store, service, logger, timeoutMs, retryDelaysMs = DEFAULT_RETRY_DELAYS_MS, concurrency = DEFAULT_CONCURRENCY, stopWaitMs = DEFAULT_STOP_WAIT_MS,
 }: WebhooksOptions): Webhooks {
   let stopped = false
+  const claimant = newClaimant()
+  const leaseMs = deliveryLeaseMs(timeoutMs)
   /** Attempts under way, by delivery id: a delivery is never attempted twice at once. */
   const inFlight = new Map<number, { done: Promise<void>; controller: AbortController }>()
   /** Enqueues run one after another, so deliveries are queued in the order events happened. */
@@ -73,36 +78,49 @@ export function startWebhooks({
       .catch((error: unknown) => logger.error({ err: error, event: event.type, conversationId: event.conversation.id }, 'webhook deliveries could not be queued'))
   }
 
+  /** Records what became of a claimed delivery, which ends the claim; whether the claim was still ours to end. */
+  async function record(delivery: DueDelivery, attempt: Omit<DeliveryAttempt, 'claimant'>): Promise<boolean> {
+    const recorded = await store.recordDeliveryAttempt(delivery.id, { ...attempt, claimant })
+    if (!recorded) {
+      logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, claimant, leaseMs },
+        'webhook delivery attempt not recorded: its claim ran out and another node took it over, or it was deleted')
+    }
+    return recorded
+  }
+
   async function attempt(delivery: DueDelivery, signal: AbortSignal) {
     const webhook = await store.getWebhook(delivery.webhookId)
     // A deleted webhook took its deliveries with it.
     if (!webhook) return
     if (!webhook.active) {
       // Paused after the event was queued: nothing is sent, and the log says why.
-      await store.recordDeliveryAttempt(delivery.id, {
+      await record(delivery, {
         status: 'failed', attempts: delivery.attempts, nextAttemptAt: Date.now(), error: 'not sent: the webhook was deactivated',
       })
       return
     }
     const outcome = await sendDelivery(delivery, { timeoutMs, signal })
-    // Cut short by stop(): not an attempt the receiver failed; it stays due for the next start.
-    if (signal.aborted) return
+    if (signal.aborted) {
+      // Cut short by stop(): not an attempt the receiver failed. Given back, it is due at once
+      // for the next start or for another node, rather than after the claim runs out.
+      await store.releaseDelivery(delivery.id, claimant)
+      return
+    }
     const attempts = delivery.attempts + 1
     const at = Date.now()
     if (outcome.delivered) {
-      await store.recordDeliveryAttempt(delivery.id, {
-        status: 'delivered', attempts, nextAttemptAt: at, responseStatus: outcome.responseStatus, deliveredAt: at,
-      })
+      await record(delivery, { status: 'delivered', attempts, nextAttemptAt: at, responseStatus: outcome.responseStatus, deliveredAt: at })
       return
     }
     const wait = retryDelay(attempts, retryDelaysMs)
     const failure = { responseStatus: outcome.responseStatus, error: outcome.error }
     if (wait === undefined) {
-      await store.recordDeliveryAttempt(delivery.id, { status: 'failed', attempts, nextAttemptAt: at, ...failure })
-      logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, ...failure }, 'webhook delivery failed for good')
+      if (await record(delivery, { status: 'failed', attempts, nextAttemptAt: at, ...failure })) {
+        logger.warn({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, ...failure }, 'webhook delivery failed for good')
+      }
       return
     }
-    await store.recordDeliveryAttempt(delivery.id, { status: 'pending', attempts, nextAttemptAt: at + wait, ...failure })
+    if (!(await record(delivery, { status: 'pending', attempts, nextAttemptAt: at + wait, ...failure }))) return
     logger.debug({ deliveryId: delivery.id, webhookId: delivery.webhookId, attempts, retryInMs: wait, ...failure }, 'webhook delivery will be retried')
     wakeLater(at + wait)
   }
@@ -119,11 +137,17 @@ export function startWebhooks({
     inFlight.set(delivery.id, { done, controller })
   }
 
+  /** Claims as many due deliveries as there are free slots, and starts them: a claim is never left waiting here. */
   async function startDueAttempts() {
     while (!stopped && inFlight.size < concurrency) {
-      const due = (await store.dueWebhookDeliveries(Date.now(), DUE_BATCH)).filter((delivery) => !inFlight.has(delivery.id))
-      if (stopped || due.length === 0) return
-      for (const delivery of due.slice(0, concurrency - inFlight.size)) startAttempt(delivery)
+      const claimed = await store.claimDueDeliveries({ now: Date.now(), limit: concurrency - inFlight.size, leaseMs, claimant })
+      if (claimed.length === 0) return
+      for (const delivery of claimed) {
+        // Claimed as stop() began: given back, to be sent at once by the next start or another node.
+        if (stopped) await store.releaseDelivery(delivery.id, claimant)
+        // Still under way here, past its claim (the store stalled): this claim renewed it, and one attempt is enough.
+        else if (!inFlight.has(delivery.id)) startAttempt(delivery)
+      }
     }
   }
 

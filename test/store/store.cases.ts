@@ -966,14 +966,15 @@ export function describeStoreCases(
         await store.updateWebhook(paused.id, { active: false })
 
         expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', '{"n":1}', T0)).toBe(1)
-        const [due] = await store.dueWebhookDeliveries(T0, 10)
+        const claim = (now: number) => store.claimDueDeliveries({ now, limit: 10, leaseMs: 60_000, claimant: 'node-a' })
+        const [due] = await claim(T0)
         expect(due).toMatchObject({ webhookId: wanted.id, url: wanted.url, secret: 's1', payload: '{"n":1}', status: 'pending', attempts: 0 })
 
         await store.recordDeliveryAttempt(due!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, responseStatus: 500, error: 'HTTP 500' })
-        expect(await store.dueWebhookDeliveries(T0 + 999, 10)).toEqual([])
-        expect(await store.dueWebhookDeliveries(T0 + 1000, 10)).toHaveLength(1)
+        expect(await claim(T0 + 999)).toEqual([])
+        expect(await claim(T0 + 1000)).toHaveLength(1)
         await store.recordDeliveryAttempt(due!.id, { status: 'delivered', attempts: 2, nextAttemptAt: T0 + 1000, responseStatus: 204, deliveredAt: T0 + 1001 })
-        expect(await store.dueWebhookDeliveries(T0 + 5000, 10)).toEqual([])
+        expect(await claim(T0 + 5000)).toEqual([])
         expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([expect.objectContaining({ status: 'delivered', attempts: 2, responseStatus: 204, deliveredAt: T0 + 1001 })])
 
         expect(await store.updateWebhook(wanted.id, { secret: 's1-rotated' })).toMatchObject({ secret: 's1-rotated', url: wanted.url, active: true })
@@ -981,6 +982,128 @@ export function describeStoreCases(
         expect(await store.deleteWebhook(wanted.id)).toBe(true)
         expect(await store.listWebhookDeliveries(wanted.id, 10)).toEqual([])
         expect(await store.getWebhook(wanted.id)).toBeUndefined()
+      })
+    })
+
+    describe('webhook delivery claims', () => {
+      const LEASE = 60_000
+
+      /** A webhook on a fresh site with `count` deliveries queued, the nth at T0 + n. */
+      async function queued(count: number) {
+        const site = await store.createSite(newSite('hooks'))
+        const webhook = await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['message.created'] })
+        for (let n = 0; n < count; n++) await store.enqueueWebhookDeliveries(site.id, 'message.created', `{"n":${n}}`, T0 + n)
+        const ids = (await store.listWebhookDeliveries(webhook.id, count)).map((delivery) => delivery.id).reverse()
+        return { webhook, ids }
+      }
+
+      const claim = (claimant: string, now: number, limit = 10, leaseMs = LEASE) => store.claimDueDeliveries({ now, limit, leaseMs, claimant })
+      const idsOf = (deliveries: { id: number }[]) => deliveries.map((delivery) => delivery.id)
+
+      it('claims due deliveries oldest first, up to the limit, with where they go and how they are signed', async () => {
+        const { webhook, ids } = await queued(4)
+
+        const claimed = await claim('node-a', T0 + 2, 2)
+
+        expect(idsOf(claimed)).toEqual(ids.slice(0, 2))
+        expect(claimed[0]).toMatchObject({ webhookId: webhook.id, url: webhook.url, secret: 's', payload: '{"n":0}', status: 'pending', attempts: 0 })
+        // The fourth is not due yet at T0 + 2.
+        expect(idsOf(await claim('node-a', T0 + 2))).toEqual([ids[2]])
+      })
+
+      it('passes by deliveries another claimant holds, until their lease runs out', async () => {
+        const { ids } = await queued(3)
+        expect(idsOf(await claim('node-a', T0 + 10, 2, 1_000))).toEqual(ids.slice(0, 2))
+
+        expect(idsOf(await claim('node-b', T0 + 10))).toEqual([ids[2]])
+        expect(await claim('node-b', T0 + 1_009)).toEqual([])
+        // node-a stopped without recording anything: at T0 + 1010 its lease has run out.
+        const reclaimed = await claim('node-b', T0 + 1_010)
+
+        expect(idsOf(reclaimed)).toEqual(ids.slice(0, 2))
+        expect(reclaimed.every((delivery) => delivery.attempts === 0 && delivery.status === 'pending')).toBe(true)
+        expect(await claim('node-a', T0 + 1_010)).toEqual([])
+      })
+
+      it('ends the lease when an attempt is recorded: a retry is due at its own time, a delivered or failed one never again', async () => {
+        const { ids } = await queued(3)
+        const [retried, delivered, failed] = ids as [number, number, number]
+        await claim('node-a', T0 + 10)
+
+        expect(await store.recordDeliveryAttempt(retried, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 100, error: 'answered 503', claimant: 'node-a' })).toBe(true)
+        expect(await store.recordDeliveryAttempt(delivered, { status: 'delivered', attempts: 1, nextAttemptAt: T0 + 20, deliveredAt: T0 + 20, claimant: 'node-a' })).toBe(true)
+        expect(await store.recordDeliveryAttempt(failed, { status: 'failed', attempts: 1, nextAttemptAt: T0 + 20, error: 'gone', claimant: 'node-a' })).toBe(true)
+
+        expect(await claim('node-b', T0 + 99)).toEqual([])
+        // Well within the lease node-a took, yet due: recording the retry ended it.
+        expect(await claim('node-b', T0 + 100)).toEqual([expect.objectContaining({ id: retried, attempts: 1, error: 'answered 503' })])
+        expect(idsOf(await claim('node-c', T0 + 10 * LEASE))).toEqual([retried])
+      })
+
+      it('records an attempt only for the claimant still holding it, so a late node cannot overwrite the one that took over', async () => {
+        const { webhook, ids } = await queued(1)
+        await claim('node-a', T0, 1, 1_000)
+        await claim('node-b', T0 + 1_000, 1, 1_000)
+        expect(await store.recordDeliveryAttempt(ids[0]!, { status: 'delivered', attempts: 1, nextAttemptAt: T0 + 1_001, deliveredAt: T0 + 1_001, claimant: 'node-b' })).toBe(true)
+
+        expect(await store.recordDeliveryAttempt(ids[0]!, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 9_000, error: 'no answer', claimant: 'node-a' })).toBe(false)
+
+        expect(await store.listWebhookDeliveries(webhook.id, 1)).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1, deliveredAt: T0 + 1_001 })])
+        expect(await store.recordDeliveryAttempt(404_404, { status: 'failed', attempts: 1, nextAttemptAt: T0, claimant: 'node-b' })).toBe(false)
+      })
+
+      it('makes a delivery its claimant gives back due again at once; nobody else can give it back', async () => {
+        const { ids } = await queued(1)
+        await claim('node-a', T0)
+
+        await store.releaseDelivery(ids[0]!, 'node-b')
+        expect(await claim('node-b', T0 + 1)).toEqual([])
+        await store.releaseDelivery(ids[0]!, 'node-a')
+
+        expect(await claim('node-b', T0 + 1)).toEqual([expect.objectContaining({ id: ids[0], attempts: 0 })])
+      })
+    })
+
+    describe('exclusive sections', () => {
+      /** Runs `exclusively` with awaits inside, keeping how many sections of each name were inside at once. */
+      function sections() {
+        const inside = new Map<string, number>()
+        const most = new Map<string, number>()
+        let mostOfAll = 0
+        const run = (name: string, result: string) => store.exclusively(name, async () => {
+          inside.set(name, (inside.get(name) ?? 0) + 1)
+          most.set(name, Math.max(most.get(name) ?? 0, inside.get(name)!))
+          mostOfAll = Math.max(mostOfAll, [...inside.values()].reduce((sum, count) => sum + count, 0))
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 15))
+            await store.countAgents()
+            await new Promise((resolve) => setTimeout(resolve, 15))
+            return result
+          } finally {
+            inside.set(name, inside.get(name)! - 1)
+          }
+        })
+        return { run, most, get mostOfAll() { return mostOfAll } }
+      }
+
+      it('runs work under one name one at a time, and under different names side by side', async () => {
+        const counts = sections()
+        const { run, most } = counts
+
+        const results = await Promise.all([run('site 1', 'a'), run('site 1', 'b'), run('site 1', 'c'), run('site 2', 'd'), run('site 3', 'e')])
+
+        expect(results).toEqual(['a', 'b', 'c', 'd', 'e'])
+        expect(most.get('site 1')).toBe(1)
+        expect(counts.mostOfAll).toBeGreaterThanOrEqual(3)
+      })
+
+      it('frees the lock when work throws, passing the error on', async () => {
+        await expect(store.exclusively('site 1', async () => {
+          await store.countAgents()
+          throw new Error('routing failed')
+        })).rejects.toThrow('routing failed')
+
+        expect(await store.exclusively('site 1', async () => 'next')).toBe('next')
       })
     })
   })

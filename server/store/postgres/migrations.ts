@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL schema, as an ordered list of migrations. It starts from the schema SQLite
- * reached in five steps, so it is one migration; later changes append new ones.
+ * reached in five steps, so version 1 holds SQLite's 1 to 5; later changes append new ones with
+ * the version SQLite gives the same change.
  *
  * Differences from SQLite, each for a reason: times stay BIGINT milliseconds so both stores
  * hand back the same numbers; JSON values are `json` (kept exactly as written, key order
@@ -225,6 +226,17 @@ export const migrations: readonly Migration[] = [
         CONSTRAINT api_idempotency_unique PRIMARY KEY (token_id, key)
       );
       CREATE INDEX api_idempotency_by_message ON api_idempotency (message_id);
+    `,
+  },
+  {
+    // Numbered as SQLite's migration of the same change, so one version names one schema in both.
+    version: 6,
+    name: 'webhook deliveries leased by one node at a time',
+    sql: /* sql */ `
+      -- A node claims a due delivery until leased_until; the others pass it by meanwhile. A node
+      -- that stops without recording an attempt lets the lease run out, and another sends it.
+      -- Both are NULL when nobody holds it. The names match SQLite's, column for column.
+      ALTER TABLE webhook_deliveries ADD COLUMN leased_by TEXT, ADD COLUMN leased_until BIGINT;
     `,
   },
 ]

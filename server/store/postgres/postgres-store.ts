@@ -12,9 +12,10 @@ import type {
   AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken, SitePatch, StartConversationResult, Store,
 } from '../store.js'
 import type { Conversation, Message, MessageKind } from '../types.js'
+import { createAdvisoryLocks } from './advisory-locks.js'
 import { migrations } from './migrations.js'
 import {
-  matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession,
+  byDueTime, matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession,
   type CannedRow, type ConversationRow, type DeliveryRow, type MessageRow, type SessionRow,
 } from '../shared-rows.js'
 import {
@@ -117,6 +118,7 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
   const pool = new pg.Pool({ connectionString, max: maxConnections, options: `-c search_path=${schema}`, types })
   // An idle connection the server drops must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  const locks = createAdvisoryLocks(connectionString, schema)
   let closed = false
 
   /** Runs `work` in one transaction on one connection, rolling back if it throws. */
@@ -268,7 +270,7 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
     async close() {
       if (closed) return
       closed = true
-      await pool.end()
+      await Promise.all([pool.end(), locks.close()])
     },
 
     async createSite(input) {
@@ -563,22 +565,37 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
       return result.rowCount ?? 0
     },
 
-    async dueWebhookDeliveries(now, limit) {
+    async claimDueDeliveries({ now, limit, leaseMs, claimant }) {
+      // SKIP LOCKED: a row another node is leasing right now is passed over, not waited for, so
+      // two nodes claiming at once take disjoint sets. A row whose lease that node has just
+      // committed is read again under READ COMMITTED, and the lease check then leaves it out.
       const rows = await all<DeliveryRow & { url: string; secret: string }>(pool, `
-        SELECT webhook_deliveries.*, webhooks.url, webhooks.secret FROM webhook_deliveries
-        JOIN webhooks ON webhooks.id = webhook_deliveries.webhook_id
-        WHERE webhook_deliveries.status = 'pending' AND webhook_deliveries.next_attempt_at <= $1
-        ORDER BY webhook_deliveries.next_attempt_at, webhook_deliveries.id LIMIT $2`, [now, limit])
-      return rows.map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret }))
+        WITH due AS (
+          SELECT id FROM webhook_deliveries
+          WHERE status = 'pending' AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+          ORDER BY next_attempt_at, id LIMIT $2
+          FOR UPDATE SKIP LOCKED
+        )
+        UPDATE webhook_deliveries SET leased_by = $3, leased_until = $4
+        FROM due, webhooks
+        WHERE webhook_deliveries.id = due.id AND webhooks.id = webhook_deliveries.webhook_id
+        RETURNING webhook_deliveries.*, webhooks.url, webhooks.secret`, [now, limit, claimant, now + leaseMs])
+      return rows.sort(byDueTime).map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret }))
     },
 
     async recordDeliveryAttempt(id, attempt) {
-      await pool.query(`
-        UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, response_status = $5, error = $6, delivered_at = $7
-        WHERE id = $1`, [
+      const result = await pool.query(`
+        UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, response_status = $5, error = $6, delivered_at = $7,
+          leased_by = NULL, leased_until = NULL
+        WHERE id = $1 AND ($8::text IS NULL OR leased_by = $8)`, [
         id, attempt.status, attempt.attempts, attempt.nextAttemptAt, attempt.responseStatus ?? null, attempt.error ?? null,
-        attempt.deliveredAt ?? null,
+        attempt.deliveredAt ?? null, attempt.claimant ?? null,
       ])
+      return (result.rowCount ?? 0) > 0
+    },
+
+    async releaseDelivery(id, claimant) {
+      await pool.query('UPDATE webhook_deliveries SET leased_by = NULL, leased_until = NULL WHERE id = $1 AND leased_by = $2', [id, claimant])
     },
 
     async listWebhookDeliveries(webhookId, limit) {
@@ -799,6 +816,8 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
         `UPDATE conversations SET ${column} = greatest(${column}, least($1, last_seq)) WHERE id = $2 RETURNING *`, [seq, conversationId])
       return row && toConversation(row)
     },
+
+    exclusively: locks.exclusively,
   }
 }
 

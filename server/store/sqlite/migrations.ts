@@ -268,4 +268,15 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'webhook deliveries leased by one node at a time',
+    sql: /* sql */ `
+      -- A node claims a due delivery until leased_until; the others pass it by meanwhile. A node
+      -- that stops without recording an attempt lets the lease run out, and another sends it.
+      -- Both are NULL when nobody holds it. The names match PostgreSQL's, column for column.
+      ALTER TABLE webhook_deliveries ADD COLUMN leased_by TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN leased_until INTEGER;
+    `,
+  },
 ]

@@ -17,9 +17,10 @@ import type {
   SearchHit, Site, Visitor, Webhook, WebhookEvent, WidgetSettings,
 } from '../types.js'
 import {
-  matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession, withPresent,
+  byDueTime, matchesFrom, profileParams, toCannedResponse, toConversation, toDelivery, toMessage, toSession, withPresent,
   type CannedRow, type ConversationRow, type DeliveryRow, type MessageRow, type SessionRow,
 } from '../shared-rows.js'
+import { createLocalLocks } from '../local-locks.js'
 import { toFtsQuery } from './fts-query.js'
 import { migrations } from './migrations.js'
 
@@ -302,6 +303,12 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     const ids = s.closedBefore.all(siteId, closedBefore, limit)
     for (const id of ids) s.deleteConversation.run(id)
     return ids
+  })
+
+  // One UPDATE … RETURNING picks and leases; IMMEDIATE, like the other writes, so that another
+  // process on the same file (a CLI command) cannot slip a write between its read and its write.
+  const claimDeliveriesTx = db.transaction(function claimDeliveriesTx(claim: Record<string, unknown>) {
+    return statements().claimDeliveries.all(claim)
   })
 
   const migrateTx = db.transaction(function migrateTx(): number[] {
@@ -587,12 +594,13 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statements().enqueueDeliveries.run({ siteId, event, payload, now, conversationId: conversationId ?? null }).changes
     },
 
-    async dueWebhookDeliveries(now, limit) {
-      return statements().dueDeliveries.all(now, limit).map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret }))
+    async claimDueDeliveries({ now, limit, leaseMs, claimant }) {
+      const rows = claimDeliveriesTx.immediate({ now, limit, leasedUntil: now + leaseMs, claimant })
+      return rows.sort(byDueTime).map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret }))
     },
 
     async recordDeliveryAttempt(id, attempt) {
-      statements().recordAttempt.run({
+      return statements().recordAttempt.run({
         id,
         status: attempt.status,
         attempts: attempt.attempts,
@@ -600,7 +608,12 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
         responseStatus: attempt.responseStatus ?? null,
         error: attempt.error ?? null,
         deliveredAt: attempt.deliveredAt ?? null,
-      })
+        claimant: attempt.claimant ?? null,
+      }).changes > 0
+    },
+
+    async releaseDelivery(id, claimant) {
+      statements().releaseDelivery.run(id, claimant)
     },
 
     async listWebhookDeliveries(webhookId, limit) {
@@ -734,6 +747,11 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       const statement = role === 'visitor' ? s.markVisitorRead : s.markAgentRead
       return mapOptional(statement.get(seq, conversationId), toConversation)
     },
+
+    // A SQLite file serves one Parley server process (several nodes need PostgreSQL), so a lock
+    // held in this process's memory is held everywhere that matters. CLI commands opening the
+    // same file do not run the sections this guards.
+    exclusively: createLocalLocks(),
   }
 }
 
@@ -843,15 +861,23 @@ function prepareStatements(db: Database.Database, path: string) {
       INSERT INTO webhook_deliveries (webhook_id, conversation_id, event, payload, status, next_attempt_at, created_at)
       SELECT id, @conversationId, @event, @payload, 'pending', @now, @now FROM webhooks
       WHERE site_id = @siteId AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = @event)`),
-    dueDeliveries: db.prepare<[number, number], DeliveryRow & { url: string; secret: string }>(`
-      SELECT webhook_deliveries.*, webhooks.url, webhooks.secret FROM webhook_deliveries
-      JOIN webhooks ON webhooks.id = webhook_deliveries.webhook_id
-      WHERE webhook_deliveries.status = 'pending' AND webhook_deliveries.next_attempt_at <= ?
-      ORDER BY webhook_deliveries.next_attempt_at, webhook_deliveries.id LIMIT ?`),
+    // RETURNING may not read a joined table, but a subquery may: the webhook's URL and secret come that way.
+    claimDeliveries: db.prepare<Record<string, unknown>, DeliveryRow & { url: string; secret: string }>(`
+      UPDATE webhook_deliveries SET leased_by = @claimant, leased_until = @leasedUntil
+      WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= @now AND (leased_until IS NULL OR leased_until <= @now)
+        ORDER BY next_attempt_at, id LIMIT @limit
+      )
+      RETURNING *,
+        (SELECT url FROM webhooks WHERE webhooks.id = webhook_deliveries.webhook_id) AS url,
+        (SELECT secret FROM webhooks WHERE webhooks.id = webhook_deliveries.webhook_id) AS secret`),
     recordAttempt: db.prepare<Record<string, unknown>>(`
       UPDATE webhook_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt,
-        response_status = @responseStatus, error = @error, delivered_at = @deliveredAt
-      WHERE id = @id`),
+        response_status = @responseStatus, error = @error, delivered_at = @deliveredAt, leased_by = NULL, leased_until = NULL
+      WHERE id = @id AND (@claimant IS NULL OR leased_by = @claimant)`),
+    releaseDelivery: db.prepare<[number, string]>(
+      'UPDATE webhook_deliveries SET leased_by = NULL, leased_until = NULL WHERE id = ? AND leased_by = ?'),
     deliveriesOfWebhook: db.prepare<[number, number], DeliveryRow>(
       'SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?'),
 
