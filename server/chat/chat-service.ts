@@ -8,12 +8,13 @@ import type { Bus } from '../realtime/bus.js'
 import { topics } from '../realtime/bus.js'
 import type { Logger } from '../ops/logger.js'
 import type { Metrics } from '../ops/metrics.js'
+import type { AgentPresenceFactory } from '../realtime/agent-presence.js'
+import { createLocalAgentPresence } from '../realtime/local-agent-presence.js'
 import { createLocalVisitorPresence } from '../realtime/local-visitor-presence.js'
 import type { Visit, VisitChange, VisitorPresenceFactory } from '../realtime/visitor-presence.js'
 import type { ApiIdempotency, Store } from '../store/store.js'
 import type { Agent, Conversation, Message, Site, Visitor } from '../store/types.js'
 import { createDomainEvents } from './domain-events.js'
-import { createPresence } from './presence.js'
 import { assignToLeastBusyAgent, type AgentLoad } from './routing.js'
 import { visitBeginningNow } from './visits.js'
 import { toAgentSummary, toChatEvent, toConversationSummary, toLiveVisitor } from './views.js'
@@ -29,6 +30,8 @@ export interface ChatServiceOptions {
   visitorGraceMs?: number
   /** Where live visitors are kept (default: this process's memory). */
   createVisitorPresence?: VisitorPresenceFactory
+  /** Where connected agents are kept (default: this process's memory). */
+  createAgentPresence?: AgentPresenceFactory
 }
 
 /** A refusal the client is told about in an error frame. */
@@ -81,7 +84,7 @@ const HISTORY_PAGE = 50
 
 export function createChatService(options: ChatServiceOptions) {
   const { store, bus, logger, metrics, agentGraceMs, reopenWindowMs } = options
-  const presence = createPresence({
+  const presence = (options.createAgentPresence ?? createLocalAgentPresence)({
     graceMs: agentGraceMs,
     onGone: (agentId) => void agentWentOffline(agentId).catch((error) => logger.error({ err: error, agentId }, 'failed to release chats of an agent who left')),
   })
@@ -148,12 +151,13 @@ export function createChatService(options: ChatServiceOptions) {
 
   async function agentLoads(siteId: number): Promise<{ loads: AgentLoad[]; agents: Map<number, Agent> }> {
     const agents = await store.listAgentsOfSite(siteId)
-    const counts = await store.countAssignedByAgent(agents.map((agent) => agent.id))
+    const ids = agents.map((agent) => agent.id)
+    const [counts, connected] = await Promise.all([store.countAssignedByAgent(ids), presence.connectedAmong(ids)])
     return {
       agents: new Map(agents.map((agent) => [agent.id, agent])),
       loads: agents.map((agent) => ({
         id: agent.id,
-        status: presence.isConnected(agent.id) ? agent.status : 'offline',
+        status: connected.has(agent.id) ? agent.status : 'offline',
         capacity: agent.capacity,
         assigned: counts.get(agent.id) ?? 0,
       })),
@@ -252,14 +256,14 @@ export function createChatService(options: ChatServiceOptions) {
     async resumePresence() {
       for (const site of await store.listSites()) {
         for (const agent of await store.listAgentsOfSite(site.id)) {
-          if (agent.status !== 'offline') presence.expectReturn(agent.id)
+          if (agent.status !== 'offline') await presence.expectReturn(agent.id)
         }
       }
     },
 
     /** An agent's first connection brings them online (an agent who chose away stays away). */
     async agentConnected(agent: Agent) {
-      if (!presence.connected(agent.id)) return
+      if (!(await presence.connected(agent.id))) return
       if (agent.status === 'offline') {
         await store.setAgentStatus(agent.id, 'online')
         await publishAgentStatus({ ...agent, status: 'online' })
@@ -278,8 +282,11 @@ export function createChatService(options: ChatServiceOptions) {
       else await publishAgentStatus(agent)
     },
 
-    agentDisconnected(agent: Agent) {
-      presence.disconnected(agent.id)
+    /** Never rejects: sessions call it without waiting, as a connection closes. */
+    agentDisconnected(agent: Agent): Promise<void> {
+      return presence.disconnected(agent.id).catch((error: unknown) => {
+        logger.error({ err: error, agentId: agent.id }, 'failed to record an agent\'s departure')
+      })
     },
 
     async setStatus(agent: Agent, status: Exclude<AgentStatus, 'offline'>) {
@@ -521,7 +528,7 @@ export function createChatService(options: ChatServiceOptions) {
       if (!target?.active || !(await siteIdsOf(target)).includes(conversation.siteId)) {
         throw new ChatError('not_found', `agent ${toAgentId} does not serve this site`)
       }
-      if (!presence.isConnected(target.id) || target.status === 'offline') {
+      if (target.status === 'offline' || !(await presence.isConnected(target.id))) {
         throw new ChatError('conflict', `${target.name} is offline`)
       }
       const result = await store.transition({
@@ -585,8 +592,7 @@ export function createChatService(options: ChatServiceOptions) {
     },
 
     async shutdown() {
-      presence.close()
-      await visitors.close()
+      await Promise.all([presence.close(), visitors.close()])
       await Promise.all(routingBySite.values())
     },
   }

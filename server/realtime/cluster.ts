@@ -5,10 +5,13 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../ops/logger.js'
+import type { AgentPresenceFactory } from './agent-presence.js'
 import type { Bus } from './bus.js'
 import { createLocalBus } from './local-bus.js'
+import { createRedisAgentPresence } from './redis-agent-presence.js'
 import { createRedisBus } from './redis-bus.js'
 import { closeRedis } from './redis-connection.js'
+import { createRedisVisitorPresence } from './redis-visitor-presence.js'
 import type { VisitorPresenceFactory } from './visitor-presence.js'
 
 export interface Cluster {
@@ -18,7 +21,7 @@ export interface Cluster {
   /** Put before every Redis key of this deployment. */
   prefix: string
   /** Where presence is kept, for the chat service; what is left out stays in this process's memory. */
-  presence: { createVisitorPresence?: VisitorPresenceFactory }
+  presence: { createAgentPresence?: AgentPresenceFactory; createVisitorPresence?: VisitorPresenceFactory }
   close(): Promise<void>
 }
 
@@ -40,7 +43,11 @@ export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions)
     bus,
     redis,
     prefix: redisPrefix,
-    presence: {},
+    // Every node sees the same agents and visitors (kept on the command connection: closed after the chat service).
+    presence: {
+      createAgentPresence: (options) => createRedisAgentPresence({ ...options, redis, prefix: redisPrefix, logger }),
+      createVisitorPresence: (options) => createRedisVisitorPresence({ ...options, redis, prefix: redisPrefix, logger }),
+    },
     async close() {
       await bus.close()
       await closeRedis(redis)

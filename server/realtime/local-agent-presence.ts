@@ -1,15 +1,7 @@
-/**
- * Which agents hold a connection to this process. An agent whose last connection drops is
- * given a grace period before being reported gone, so that a reload or a short network
- * drop does not bounce their chats back to the queue.
- */
-export interface PresenceOptions {
-  graceMs: number
-  /** Called once the grace period of an agent with no connection has passed. */
-  onGone: (agentId: number) => void
-}
+import type { AgentPresence, AgentPresenceOptions } from './agent-presence.js'
 
-export function createPresence({ graceMs, onGone }: PresenceOptions) {
+/** Agents present in this process's memory: right for a single Parley process. */
+export function createLocalAgentPresence({ graceMs, onGone }: AgentPresenceOptions): AgentPresence {
   const connections = new Map<number, number>()
   const leaving = new Map<number, NodeJS.Timeout>()
   let closed = false
@@ -25,9 +17,10 @@ export function createPresence({ graceMs, onGone }: PresenceOptions) {
     leaving.set(agentId, timer)
   }
 
+  const isHere = (agentId: number) => connections.has(agentId) || leaving.has(agentId)
+
   return {
-    /** Returns true when this is the agent's first connection (and no grace period was running). */
-    connected(agentId: number): boolean {
+    async connected(agentId) {
       const count = connections.get(agentId) ?? 0
       connections.set(agentId, count + 1)
       const returning = leaving.has(agentId)
@@ -35,23 +28,30 @@ export function createPresence({ graceMs, onGone }: PresenceOptions) {
       leaving.delete(agentId)
       return count === 0 && !returning
     },
-    disconnected(agentId: number) {
+
+    async disconnected(agentId) {
       const count = (connections.get(agentId) ?? 1) - 1
       if (count > 0) return void connections.set(agentId, count)
       connections.delete(agentId)
       startGrace(agentId)
     },
-    isConnected: (agentId: number) => connections.has(agentId) || leaving.has(agentId),
-    /** For an agent recorded online with no connection (after a restart): wait for them to come back. */
-    expectReturn(agentId: number) {
+
+    async isConnected(agentId) {
+      return isHere(agentId)
+    },
+
+    async connectedAmong(agentIds) {
+      return new Set(agentIds.filter(isHere))
+    },
+
+    async expectReturn(agentId) {
       if (!connections.has(agentId)) startGrace(agentId)
     },
-    close() {
+
+    async close() {
       closed = true
       for (const timer of leaving.values()) clearTimeout(timer)
       leaving.clear()
     },
   }
 }
-
-export type Presence = ReturnType<typeof createPresence>
