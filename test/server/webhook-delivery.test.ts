@@ -2,8 +2,9 @@
  * Webhook delivery, against a receiving HTTP server on 127.0.0.1 that checks every signature:
  * what a real chat sends (opened, assigned, message created, closed), retries with short
  * injected waits, timeouts, giving up, surviving a restart, paused webhooks and unwanted
- * events, and never two attempts of one delivery at once. The store is a real SQLite file and
- * the events come from a real chat service.
+ * events, and never two attempts of one delivery at once; what a node claims it holds, and what
+ * a vanished node claimed is sent once its claim runs out. The store is a real SQLite file and
+ * the events come from a real chat service. (Several nodes on PostgreSQL: webhook-nodes.test.ts.)
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -407,6 +408,35 @@ describe('the queue', () => {
     expect(inbox.received).toHaveLength(2)
     expect(inbox.received[1]!.body).toBe(inbox.received[0]!.body)
     expect(inbox.received.every((request) => request.verified)).toBe(true)
+  })
+
+  it('sends a delivery a vanished node had claimed once its claim runs out, and not before', async () => {
+    const { store, site } = await storeWithSite()
+    const inbox = await receiver()
+    const webhook = await hook(store, site, inbox.url)
+    await store.enqueueWebhookDeliveries(site.id, 'conversation.opened', '{"id":"evt_1"}', Date.now())
+    const claimedAt = Date.now()
+    // Claimed by a node that then died: it recorded no attempt and gave nothing back.
+    expect(await store.claimDueDeliveries({ now: claimedAt, limit: 1, leaseMs: 500, claimant: 'vanished-node' })).toHaveLength(1)
+    const { webhooks } = dispatcher(store)
+    await webhooks.runDue()
+    expect(inbox.received).toHaveLength(0)
+
+    const delivered = await deliveryWhen(store, webhook.id, 'delivered once the claim ran out', (latest) => latest.status === 'delivered')
+    expect(delivered.deliveredAt! - claimedAt).toBeGreaterThanOrEqual(500)
+    expect(inbox.received).toHaveLength(1)
+  })
+
+  it('holds what it claims for longer than the receiver has to answer, so that no other node sends it meanwhile', async () => {
+    const { store, site } = await storeWithSite()
+    const inbox = await receiver([neverAnswer])
+    await hook(store, site, inbox.url)
+    await store.enqueueWebhookDeliveries(site.id, 'conversation.opened', '{"id":"evt_1"}', Date.now())
+    dispatcher(store, { timeoutMs: 5_000, stopWaitMs: 0 })
+    await waitUntil('the receiver holds the request', () => inbox.received.length === 1)
+
+    // Another node, looking when the receiver's time is up: the claim still holds.
+    expect(await store.claimDueDeliveries({ now: Date.now() + 5_000, limit: 1, leaseMs: 1, claimant: 'other-node' })).toEqual([])
   })
 
   it('lets an attempt under way finish before a stop resolves', async () => {

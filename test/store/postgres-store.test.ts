@@ -4,53 +4,19 @@
  *
  * Without a reachable PostgreSQL the suite is skipped, loudly, except on CI, where it fails.
  */
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPostgresStore } from '../../server/store/index.js'
 import type { Agent, PostgresStore, Site, Visitor } from '../../server/store/index.js'
 import { migrations } from '../../server/store/postgres/migrations.js'
+import { POSTGRES_URL as connectionString, dropSchema, freshSchemaName, onTheSide, withoutPostgres } from './postgres-test-schema.js'
 import { describeStoreCases } from './store.cases.js'
 
-const connectionString = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const T0 = Date.UTC(2025, 0, 1)
 const widget = { color: '#0a7cff', greeting: 'Hi!', position: 'right' } as const
 
-/** Why PostgreSQL cannot be used, or undefined when it can. */
-async function unreachableBecause(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const problem = await unreachableBecause()
-if (problem !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${connectionString} is required on CI: ${problem}`)
-  console.warn(`\n*** PostgreSQL at ${connectionString} not reachable (${problem}): the PostgresStore tests are SKIPPED. Set PARLEY_TEST_POSTGRES_URL. ***\n`)
-}
-
-function freshSchemaName(): string {
-  return `parley_test_${randomBytes(6).toString('hex')}`
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  } finally {
-    await client.end()
-  }
-}
-
-describe.skipIf(problem !== undefined)('PostgreSQL', () => {
+describe.skipIf(withoutPostgres('the PostgresStore tests'))('PostgreSQL', () => {
   let caseSchema = ''
   describeStoreCases(
     'PostgresStore',
@@ -183,10 +149,7 @@ describe.skipIf(problem !== undefined)('PostgreSQL', () => {
     it('refuses a schema written by a newer version of Parley', async () => {
       const store = node()
       await store.migrate()
-      const client = new pg.Client({ connectionString })
-      await client.connect()
-      await client.query(`INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`)
-      await client.end()
+      await onTheSide(`INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`)
 
       await expect(store.migrate()).rejects.toThrow(/newer/)
     })
@@ -202,6 +165,143 @@ describe.skipIf(problem !== undefined)('PostgreSQL', () => {
 
     it('refuses a schema name that is not a plain identifier', () => {
       expect(() => openPostgresStore({ connectionString, schema: 'x; DROP TABLE sites' })).toThrow(/plain/)
+    })
+
+    describe('webhook delivery claims', () => {
+      /** Two migrated nodes and `count` deliveries due at T0, in id order. */
+      async function twoNodesAndDueDeliveries(count: number) {
+        const [a, b] = [node(), node()]
+        await Promise.all([a.migrate(), b.migrate()])
+        const site = await a.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+        const webhook = await a.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['message.created'] })
+        await onTheSide(`
+          INSERT INTO ${schema}.webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, created_at)
+          SELECT $1, 'message.created', '{"n":' || n || '}', 'pending', $2, $2 FROM generate_series(1, $3) AS n`, [webhook.id, T0, count])
+        const ids = (await a.listWebhookDeliveries(webhook.id, count)).map((delivery) => delivery.id).sort((x, y) => x - y)
+        return { a, b, ids }
+      }
+
+      it('gives two nodes claiming at once disjoint sets, which together cover every due delivery', async () => {
+        const { a, b, ids } = await twoNodesAndDueDeliveries(400)
+        const claimedBy = new Map<PostgresStore, number[]>([[a, []], [b, []]])
+        const claim = async (store: PostgresStore, claimant: string) => {
+          const claimed = await store.claimDueDeliveries({ now: T0 + 1, limit: 7, leaseMs: 60_000, claimant })
+          claimedBy.get(store)!.push(...claimed.map((delivery) => delivery.id))
+          return claimed.length
+        }
+
+        // Rounds of four claims from each node at once, until a round finds nothing left.
+        for (let round = 0; round < 100; round++) {
+          const counts = await Promise.all([a, b].flatMap((store, n) => Array.from({ length: 4 }, (_, i) => claim(store, `node-${n}-${i}`))))
+          if (counts.every((count) => count === 0)) break
+        }
+
+        const all = [...claimedBy.get(a)!, ...claimedBy.get(b)!]
+        expect(all).toHaveLength(new Set(all).size)
+        expect(all.sort((x, y) => x - y)).toEqual(ids)
+        expect(claimedBy.get(a)!.length).toBeGreaterThan(0)
+        expect(claimedBy.get(b)!.length).toBeGreaterThan(0)
+      })
+
+      it('passes over deliveries another node is claiming at that moment, rather than waiting for it', async () => {
+        const { b, ids } = await twoNodesAndDueDeliveries(5)
+        const other = new pg.Client({ connectionString })
+        await other.connect()
+        try {
+          // Another node's claim, caught between locking its rows and committing.
+          await other.query('BEGIN')
+          await other.query(`SELECT id FROM ${schema}.webhook_deliveries WHERE id = ANY($1) FOR UPDATE`, [ids.slice(0, 2)])
+
+          const claimed = await Promise.race([
+            b.claimDueDeliveries({ now: T0 + 1, limit: 10, leaseMs: 60_000, claimant: 'node-b' }),
+            sleep(3_000).then(() => 'still waiting for the other node' as const),
+          ])
+
+          expect(claimed).not.toBe('still waiting for the other node')
+          expect((claimed as { id: number }[]).map((delivery) => delivery.id)).toEqual(ids.slice(2))
+        } finally {
+          await other.query('ROLLBACK').catch(() => {})
+          await other.end()
+        }
+      })
+    })
+
+    describe('exclusive sections', () => {
+      async function twoNodes() {
+        const [a, b] = [node(), node()]
+        await Promise.all([a.migrate(), b.migrate()])
+        return { a, b }
+      }
+
+      it('never lets two nodes inside a section of the same name at once', async () => {
+        const { a, b } = await twoNodes()
+        const visits: { node: string; entered: number; left: number }[] = []
+        const visit = (store: PostgresStore, name: string) => store.exclusively('routing site 1', async () => {
+          const entered = performance.now()
+          // Awaits of every kind inside, so that the other node has every chance to slip in.
+          await store.countAgents()
+          await sleep(5)
+          await store.listSites()
+          visits.push({ node: name, entered, left: performance.now() })
+        })
+
+        await Promise.all(Array.from({ length: 8 }, () => [visit(a, 'a'), visit(b, 'b')]).flat())
+
+        visits.sort((x, y) => x.entered - y.entered)
+        for (const [previous, next] of visits.slice(1).map((visit, i) => [visits[i]!, visit] as const)) {
+          expect(next.entered, `${next.node} entered before ${previous.node} left`).toBeGreaterThanOrEqual(previous.left)
+        }
+        expect(new Set(visits.map((visit) => visit.node))).toEqual(new Set(['a', 'b']))
+      })
+
+      it('lets two nodes into sections of different names at once', async () => {
+        const { a, b } = await twoNodes()
+        let openGate!: () => void
+        const gate = new Promise<void>((resolve) => (openGate = resolve))
+        const holding = a.exclusively('routing site 1', () => gate)
+
+        expect(await b.exclusively('routing site 2', async () => 'not held up')).toBe('not held up')
+        openGate()
+        await holding
+      })
+
+      it('frees the lock for the other node when work throws', async () => {
+        const { a, b } = await twoNodes()
+
+        await expect(a.exclusively('routing site 1', async () => {
+          await a.countAgents()
+          throw new Error('routing failed')
+        })).rejects.toThrow('routing failed')
+
+        const next = await Promise.race([b.exclusively('routing site 1', async () => 'entered'), sleep(3_000).then(() => 'still locked')])
+        expect(next).toBe('entered')
+      })
+
+      it('frees the lock of a node whose connection dies while holding it', async () => {
+        const { a, b } = await twoNodes()
+        let openGate!: () => void
+        const gate = new Promise<void>((resolve) => (openGate = resolve))
+        let entered = false
+        const holding = a.exclusively('routing site 1', async () => {
+          entered = true
+          await gate
+        })
+        while (!entered) await sleep(5)
+
+        // The database ends the holder's session, as when its node dies or its network goes.
+        const [holder] = await onTheSide<{ pid: number }>(`
+          SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+            AND classid = hashtext($1)::oid AND objid = hashtext($2)::oid`, [schema, 'routing site 1'])
+        expect(holder).toBeDefined()
+        await onTheSide('SELECT pg_terminate_backend($1)', [holder!.pid])
+
+        const next = await Promise.race([b.exclusively('routing site 1', async () => 'entered'), sleep(3_000).then(() => 'still locked')])
+        expect(next).toBe('entered')
+        openGate()
+        await holding
+        // Node a carries on: its next section takes a fresh connection.
+        expect(await a.exclusively('routing site 1', async () => 'again')).toBe('again')
+      })
     })
   })
 })
