@@ -30,6 +30,7 @@ import { createCluster } from './realtime/cluster.js'
 import type { Store } from './store/store.js'
 import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
 import { createPollingTransport } from './transport/polling.js'
+import { createPollRelay } from './transport/poll-relay.js'
 import { createWebSocketTransport } from './transport/websocket.js'
 
 /** Longest a stop waits for polling clients to collect their goodbye. */
@@ -95,7 +96,10 @@ export async function startParley(config: Config, { store, logger }: { store: St
     metrics,
     describe: describeConnection,
     openSession,
+    // Several nodes: a poll request may land on any of them.
+    relay: config.redisUrl ? createPollRelay(bus) : undefined,
   })
+  await polling.listen()
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   app.route('/', consoleRoutes())
   app.route('/api/v1', apiV1({ store, service, logger, config }))

@@ -42,4 +42,6 @@ export const topics = {
   agent: (agentId: number) => `agent:${agentId}`,
   /** One visitor's connections, to end them (their data was erased). */
   visitorEnd: (visitorId: number) => `visitor-end:${visitorId}`,
+  /** One node: long-polling requests handed to it by other nodes, and their answers. */
+  node: (nodeId: string) => `node:${nodeId}`,
 }

@@ -13,13 +13,17 @@
  * line, and a batch is kept until the next GET acknowledges it (`ack`), so a response lost
  * on the way is sent again. Client POSTs carry a running number `n`, so a retried POST whose
  * answer was lost is not applied twice.
+ *
+ * A session lives on the node that opened it; its id starts with that node's id, and requests
+ * reaching another node are handed to it (poll-relay.ts).
  */
 import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import type { ChatSession } from '../chat/chat-session.js'
-import { apiError } from '../http/errors.js'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Metrics } from '../ops/metrics.js'
 import type { ConnectionInfo, Peer } from './peer.js'
+import type { PollAnswer, PollRelay, PollRequest } from './poll-relay.js'
 
 export interface PollingTransportOptions {
   /** How long a GET is held when nothing is waiting. */
@@ -30,6 +34,8 @@ export interface PollingTransportOptions {
   metrics: Metrics
   describe: (c: Context) => ConnectionInfo
   openSession: (peer: Peer, info: ConnectionInfo) => ChatSession
+  /** With several nodes: how requests reach the node that owns their session. */
+  relay?: PollRelay
 }
 
 interface Batch {
@@ -55,9 +61,14 @@ interface PollSession {
 
 /** Closed sessions linger this long so their last frames (a `bye`, an error) can be fetched. */
 const LINGER_MS = 5_000
+/** How long past its own wait a request handed to another node may take to be answered. */
+const RELAY_SLACK_MS = 5_000
 
 export function createPollingTransport(options: PollingTransportOptions) {
   const sessions = new Map<string, PollSession>()
+  const { relay } = options
+  // With several nodes, session ids start with the node's id so that any node can tell whose a session is.
+  const nodeId = relay?.nodeId
   const idleMs = options.waitMs + 20_000
 
   const sweeper = setInterval(function expireIdlePollSessions() {
@@ -129,22 +140,117 @@ export function createPollingTransport(options: PollingTransportOptions) {
     }
   }
 
+  const errorAnswer = (status: number, code: string, message: string): PollAnswer =>
+    ({ status, type: 'json', body: JSON.stringify({ error: { code, message } }) })
+  const unknownSession = () => errorAnswer(404, 'unknown_session', 'no such poll session: open a new one')
+  const noContent: PollAnswer = { status: 204, type: 'none', body: '' }
+  const text = (body: string): PollAnswer => ({ status: 200, type: 'text', body })
+
   /** The session a request names, if the request may use it. */
-  function sessionOf(c: Context): PollSession | Response {
-    const sid = c.req.query('sid') ?? ''
-    const session = sessions.get(sid)
-    if (!session) return apiError(c, 404, 'unknown_session', 'no such poll session: open a new one')
+  function sessionOf(request: PollRequest): PollSession | PollAnswer {
+    const session = sessions.get(request.sid)
+    if (!session) return unknownSession()
     // A session id is a bearer secret, but it also stays with the site it was opened for.
-    if (session.siteKey !== c.req.query('site')) return apiError(c, 403, 'wrong_site', 'this poll session belongs to another site')
+    if (session.siteKey !== request.site) return errorAnswer(403, 'wrong_site', 'this poll session belongs to another site')
     session.lastSeen = Date.now()
     return session
   }
 
+  function post(request: PollRequest): PollAnswer {
+    const session = sessionOf(request)
+    if (!('chat' in session)) return session
+    if (session.closed) return errorAnswer(410, 'session_closed', 'this poll session has ended')
+    const n = Number(request.n)
+    if (!Number.isSafeInteger(n) || n < 1) return errorAnswer(422, 'invalid_request', 'n: must be the running number of this POST, from 1')
+    if (n <= session.lastPost) return noContent // a retry of a POST already applied
+    session.lastPost = n
+    for (const line of (request.body ?? '').split('\n')) if (line.trim() !== '') session.chat.receive(line)
+    return noContent
+  }
+
+  async function get(request: PollRequest, aborted?: AbortSignal): Promise<PollAnswer> {
+    const session = sessionOf(request)
+    if (!('chat' in session)) return session
+    const ack = Number(request.ack ?? 0)
+    if (session.inflight && session.inflight.id === ack) session.inflight = undefined
+    const ready = takeBatch(session)
+    if (ready) return text(render(ready))
+    if (session.closed) {
+      sessions.delete(session.sid)
+      return errorAnswer(410, 'session_closed', 'this poll session has ended')
+    }
+    // One GET waits at a time: an older one is answered empty so the client is not left hanging.
+    session.waiting?.respond(String(ack))
+    const body = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => {
+        if (session.waiting?.respond === respond) session.waiting = undefined
+        resolve(String(ack))
+      }, options.waitMs)
+      const respond = (frames: string) => {
+        clearTimeout(timer)
+        resolve(frames)
+      }
+      session.waiting = { ack, respond }
+      aborted?.addEventListener('abort', () => {
+        // The client went away: unsent frames stay in the batch until acknowledged.
+        if (session.waiting?.respond === respond) session.waiting = undefined
+        respond(String(ack))
+      })
+    })
+    session.lastSeen = Date.now()
+    return text(body)
+  }
+
+  function remove(request: PollRequest): PollAnswer {
+    const session = sessionOf(request)
+    if (!('chat' in session)) return session
+    end(session)
+    return noContent
+  }
+
+  /** A request for a session of this node. */
+  function answerLocally(request: PollRequest, aborted?: AbortSignal): Promise<PollAnswer> {
+    if (request.method === 'POST') return Promise.resolve(post(request))
+    if (request.method === 'GET') return get(request, aborted)
+    return Promise.resolve(remove(request))
+  }
+
+  const ownerOf = (sid: string) => sid.slice(0, Math.max(0, sid.indexOf('.')))
+
+  function respond(c: Context, answer: PollAnswer): Response {
+    if (answer.type === 'none') return c.body(null, 204)
+    c.header('Cache-Control', 'no-store')
+    c.header('Content-Type', answer.type === 'json' ? 'application/json' : 'text/plain; charset=utf-8')
+    return c.body(answer.body, answer.status as ContentfulStatusCode)
+  }
+
+  /** A request of an open session, answered here or by the node that owns the session. */
+  async function handle(c: Context, method: PollRequest['method']): Promise<Response> {
+    const request: PollRequest = {
+      method,
+      sid: c.req.query('sid') ?? '',
+      site: c.req.query('site'),
+      n: c.req.query('n'),
+      ack: c.req.query('ack'),
+      body: method === 'POST' ? await c.req.text() : undefined,
+    }
+    const owner = ownerOf(request.sid)
+    if (!relay || owner === nodeId || owner === '') return respond(c, await answerLocally(request, c.req.raw.signal))
+    // A GET may be held for the whole wait at the owner. A dead owner answers nothing: the client opens a new session.
+    const answer = await relay.forward(owner, request, (method === 'GET' ? options.waitMs : 0) + RELAY_SLACK_MS)
+    return respond(c, answer ?? unknownSession())
+  }
+
   return {
+    /** Starts answering requests for this node's sessions that reach other nodes. */
+    async listen() {
+      await relay?.serve((request) => answerLocally(request))
+    },
+
     async open(c: Context) {
       const info = options.describe(c)
       const session = {
-        sid: randomBytes(18).toString('base64url'),
+        sid: (nodeId ? `${nodeId}.` : '') + randomBytes(18).toString('base64url'),
         siteKey: c.req.query('site'),
         pending: [],
         pendingBytes: 0,
@@ -159,60 +265,9 @@ export function createPollingTransport(options: PollingTransportOptions) {
       return c.json({ sid: session.sid, wait: options.waitMs })
     },
 
-    async post(c: Context) {
-      const session = sessionOf(c)
-      if (session instanceof Response) return session
-      if (session.closed) return apiError(c, 410, 'session_closed', 'this poll session has ended')
-      const n = Number(c.req.query('n'))
-      if (!Number.isSafeInteger(n) || n < 1) return apiError(c, 422, 'invalid_request', 'n: must be the running number of this POST, from 1')
-      const body = await c.req.text()
-      if (n <= session.lastPost) return c.body(null, 204) // a retry of a POST already applied
-      session.lastPost = n
-      for (const line of body.split('\n')) if (line.trim() !== '') session.chat.receive(line)
-      return c.body(null, 204)
-    },
-
-    async get(c: Context) {
-      const session = sessionOf(c)
-      if (session instanceof Response) return session
-      const ack = Number(c.req.query('ack') ?? 0)
-      if (session.inflight && session.inflight.id === ack) session.inflight = undefined
-      const ready = takeBatch(session)
-      c.header('Cache-Control', 'no-store')
-      c.header('Content-Type', 'text/plain; charset=utf-8')
-      if (ready) return c.body(render(ready))
-      if (session.closed) {
-        sessions.delete(session.sid)
-        return apiError(c, 410, 'session_closed', 'this poll session has ended')
-      }
-      // One GET waits at a time: an older one is answered empty so the client is not left hanging.
-      session.waiting?.respond(String(ack))
-      const body = await new Promise<string>((resolve) => {
-        const timer = setTimeout(() => {
-          if (session.waiting?.respond === respond) session.waiting = undefined
-          resolve(String(ack))
-        }, options.waitMs)
-        const respond = (text: string) => {
-          clearTimeout(timer)
-          resolve(text)
-        }
-        session.waiting = { ack, respond }
-        c.req.raw.signal.addEventListener('abort', () => {
-          // The client went away: unsent frames stay in the batch until acknowledged.
-          if (session.waiting?.respond === respond) session.waiting = undefined
-          respond(String(ack))
-        })
-      })
-      session.lastSeen = Date.now()
-      return c.body(body)
-    },
-
-    async remove(c: Context) {
-      const session = sessionOf(c)
-      if (session instanceof Response) return session
-      end(session)
-      return c.body(null, 204)
-    },
+    post: (c: Context) => handle(c, 'POST'),
+    get: (c: Context) => handle(c, 'GET'),
+    remove: (c: Context) => handle(c, 'DELETE'),
 
     get sessionCount() {
       return sessions.size
@@ -229,6 +284,7 @@ export function createPollingTransport(options: PollingTransportOptions) {
     },
 
     close() {
+      relay?.close()
       clearInterval(sweeper)
       for (const session of sessions.values()) end(session)
     },

@@ -32,14 +32,16 @@ export interface PollingLinkOptions {
   /** A visitor's site key; agents have none. */
   siteKey?: string
   headers?: Record<string, string>
+  /** The base URL each request after the opening one goes to, as a load balancer would choose it (default: `url`). */
+  nextUrl?: () => string
 }
 
 /** Opens a poll session; rejects with `poll session refused: STATUS` when the server refuses it. */
-export async function openPollingLink({ url, siteKey, headers = {} }: PollingLinkOptions): Promise<PollingLink> {
+export async function openPollingLink({ url, siteKey, headers = {}, nextUrl = () => url }: PollingLinkOptions): Promise<PollingLink> {
   const response = await fetch(`${url}/poll${siteKey === undefined ? '' : `?site=${encodeURIComponent(siteKey)}`}`, { method: 'POST', headers: { ...headers, Connection: 'close' } })
   if (response.status !== 200) throw new Error(`poll session refused: ${response.status} ${await response.text()}`)
   const { sid } = (await response.json()) as { sid: string; wait: number }
-  return pollingLink(url, sid, siteKey, headers)
+  return pollingLink(nextUrl, sid, siteKey, headers)
 }
 
 /** How a refused request ends the link. */
@@ -64,7 +66,7 @@ const byeReason = (frame: string) => {
   }
 }
 
-function pollingLink(baseUrl: string, sid: string, siteKey: string | undefined, given: Record<string, string>): PollingLink {
+function pollingLink(baseUrl: () => string, sid: string, siteKey: string | undefined, given: Record<string, string>): PollingLink {
   // Each request on a connection of its own. Browsers keep connections alive, but a server
   // that stops closes only the connections idle at that moment: one that answered a waiting
   // poll with `bye` a moment later stays open until the server's 2 s forced close, which
@@ -74,7 +76,7 @@ function pollingLink(baseUrl: string, sid: string, siteKey: string | undefined, 
     const search = new URLSearchParams({ sid })
     for (const [key, value] of Object.entries(params)) search.set(key, String(value))
     if (siteKey !== undefined) search.set('site', siteKey)
-    return `${baseUrl}/poll?${search}`
+    return `${baseUrl()}/poll?${search}`
   }
   let state: 'open' | 'closing' | 'closed' = 'open'
   let onText: ((text: string) => void) | undefined
