@@ -49,7 +49,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   metrics.countQueuedWith(async () => (await store.listQueued((await store.listSites()).map((site) => site.id), 100_000)).length)
   const cluster = createCluster({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger })
   const { bus } = cluster
-  const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts })
+  const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts, rateLimiters: cluster.rateLimiters })
   const service = createChatService({
     store, bus, logger, metrics, agentGraceMs: config.agentGraceMs, visitorGraceMs: config.visitorGraceMs, reopenWindowMs: config.reopenWindowMs,
     ...cluster.presence,
@@ -102,7 +102,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   await polling.listen()
   app.route('/', widgetRoutes({ store, publicUrl: config.publicUrl }))
   app.route('/', consoleRoutes())
-  app.route('/api/v1', apiV1({ store, service, logger, config }))
+  app.route('/api/v1', apiV1({ store, service, logger, config, rateLimiters: cluster.rateLimiters }))
   app.route('/api/console', consoleApi({ store, auth, service, bus, connections, logger, publicUrl: config.publicUrl }))
   const guard = siteOriginGuard(store, config.publicUrl)
   app.get('/ws', guard, async (c, next) => {

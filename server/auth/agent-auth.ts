@@ -2,7 +2,7 @@
  * Agent sign-in and sessions. A session is a random token kept by the console in an HttpOnly
  * cookie; the store holds only its hash.
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { localRateLimiters, type RateLimiterFactory } from '../ops/rate-limits.js'
 import type { Store } from '../store/store.js'
 import type { Agent } from '../store/types.js'
 import { verifyPassword } from './password.js'
@@ -18,14 +18,16 @@ export interface AgentAuthOptions {
   sessionTtlMs: number
   /** Failed attempts allowed per email and client address in 15 minutes. */
   loginAttempts: number
+  /** Where failed attempts are counted (default: this process). */
+  rateLimiters?: RateLimiterFactory
 }
 
 // A stored hash to verify against when the email is unknown, so that a wrong email costs as
 // long as a wrong password and timing does not reveal which agents exist.
 const DUMMY_HASH = 'scrypt$32768$8$3$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86)
 
-export function createAgentAuth({ store, sessionTtlMs, loginAttempts }: AgentAuthOptions) {
-  const failures = new RateLimiterMemory({ points: loginAttempts, duration: 15 * 60 })
+export function createAgentAuth({ store, sessionTtlMs, loginAttempts, rateLimiters = localRateLimiters }: AgentAuthOptions) {
+  const failures = rateLimiters({ name: 'sign-in', points: loginAttempts, durationSeconds: 15 * 60 })
 
   return {
     async login(email: string, password: string, clientAddress: string): Promise<LoginResult> {

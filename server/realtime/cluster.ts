@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../ops/logger.js'
+import { localRateLimiters, redisRateLimiters, type RateLimiterFactory } from '../ops/rate-limits.js'
 import type { AgentPresenceFactory } from './agent-presence.js'
 import type { Bus } from './bus.js'
 import { createLocalBus } from './local-bus.js'
@@ -20,6 +21,8 @@ export interface Cluster {
   redis?: Redis
   /** Put before every Redis key of this deployment. */
   prefix: string
+  /** Where request budgets (sign-in attempts, API calls) are counted. */
+  rateLimiters: RateLimiterFactory
   /** Where presence is kept, for the chat service; what is left out stays in this process's memory. */
   presence: { createAgentPresence?: AgentPresenceFactory; createVisitorPresence?: VisitorPresenceFactory }
   close(): Promise<void>
@@ -34,7 +37,7 @@ export interface ClusterOptions {
 export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions): Cluster {
   if (!redisUrl) {
     const bus = createLocalBus()
-    return { bus, prefix: redisPrefix, presence: {}, close: () => bus.close() }
+    return { bus, prefix: redisPrefix, presence: {}, rateLimiters: localRateLimiters, close: () => bus.close() }
   }
   const bus = createRedisBus({ url: redisUrl, logger, prefix: redisPrefix })
   const redis = new Redis(redisUrl, { connectionName: `${redisPrefix}commands` })
@@ -43,6 +46,7 @@ export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions)
     bus,
     redis,
     prefix: redisPrefix,
+    rateLimiters: redisRateLimiters(redis, redisPrefix),
     // Every node sees the same agents and visitors (kept on the command connection: closed after the chat service).
     presence: {
       createAgentPresence: (options) => createRedisAgentPresence({ ...options, redis, prefix: redisPrefix, logger }),

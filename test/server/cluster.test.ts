@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../server/auth/password.js'
-import { createSite } from '../../server/admin/admin-actions.js'
+import { createApiToken, createSite } from '../../server/admin/admin-actions.js'
 import { openStore } from '../../server/store/open-store.js'
 import type { Store } from '../../server/store/store.js'
 import type { Agent, Site } from '../../server/store/types.js'
@@ -69,6 +69,8 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
       REDIS_PREFIX: `${schema}:`,
       PUBLIC_URL: 'http://parley.test',
       PARLEY_POLL_WAIT: '1s',
+      PARLEY_API_RATE_LIMIT: '6',
+      PARLEY_LOGIN_ATTEMPTS: '3',
     }
     const [a, b, c] = await Promise.all([startParleyProcess(settings), startParleyProcess(settings), startParleyProcess(settings)])
     nodes = { a: a!, b: b!, c: c! }
@@ -223,5 +225,28 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
     expect(visitorSaw.filter((m) => m.text === 'Reply while the visitor is away')).toHaveLength(1)
     const seqs = visitorSaw.map((m) => m.seq)
     expect(new Set(seqs).size).toBe(seqs.length)
+  })
+
+  it('counts request budgets once across the nodes: API calls per token, failed sign-ins per agent', async () => {
+    const { token } = await createApiToken(store, { name: 'Spread over nodes', siteIds: [site.id] })
+    const all = [nodes.b, nodes.c, nodes.b, nodes.c, nodes.b, nodes.c]
+    const statuses: number[] = []
+    for (const node of all) {
+      const response = await fetch(`${node.url}/api/v1/conversations`, { headers: { Authorization: `Bearer ${token}` } })
+      await response.arrayBuffer()
+      statuses.push(response.status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
+    // The budget of 6 a minute is spent, whichever node is asked next.
+    const over = await fetch(`${nodes.c.url}/api/v1/conversations`, { headers: { Authorization: `Bearer ${token}` } })
+    expect(over.status).toBe(429)
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
+
+    const cy = await store.createAgent({ name: 'Cy', email: 'cy@parley.test', passwordHash: await hashPassword(TEST_PASSWORD), role: 'agent', capacity: 5, siteIds: [site.id] })
+    const signIn = (node: ParleyProcess, password: string) =>
+      fetch(`${node.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: cy.email, password }) })
+    for (const node of [nodes.b, nodes.c, nodes.b]) expect((await signIn(node, 'wrong password')).status).toBe(401)
+    // Three failures spread over two nodes: the right password is refused for now, on the third node too.
+    expect((await signIn(nodes.c, TEST_PASSWORD)).status).toBe(429)
   })
 })

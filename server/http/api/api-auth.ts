@@ -4,8 +4,9 @@
  * per minute, so one busy integration cannot starve the others.
  */
 import { createMiddleware } from 'hono/factory'
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import { RateLimiterRes } from 'rate-limiter-flexible'
 import { hashToken } from '../../auth/tokens.js'
+import { localRateLimiters, type RateLimiterFactory } from '../../ops/rate-limits.js'
 import type { Store } from '../../store/store.js'
 import type { ApiToken } from '../../store/types.js'
 import { apiError } from '../errors.js'
@@ -18,8 +19,8 @@ export interface ApiEnv {
   }
 }
 
-export function requireApiToken(store: Store, requestsPerMinute: number) {
-  const limiter = new RateLimiterMemory({ points: requestsPerMinute, duration: 60 })
+export function requireApiToken(store: Store, requestsPerMinute: number, rateLimiters: RateLimiterFactory = localRateLimiters) {
+  const limiter = rateLimiters({ name: 'api-token', points: requestsPerMinute, durationSeconds: 60 })
   return createMiddleware<ApiEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)$/i.exec(header)

@@ -14,7 +14,7 @@ import { webhookRoutes } from './webhook-routes.js'
 
 export function apiV1(deps: ApiDeps) {
   const routes = new Hono<ApiEnv>()
-  routes.use('*', requireApiToken(deps.store, deps.config.apiRatePerMinute))
+  routes.use('*', requireApiToken(deps.store, deps.config.apiRatePerMinute, deps.rateLimiters))
   routes.route('/', conversationRoutes(deps))
   routes.route('/', exportRoutes(deps))
   routes.route('/', visitorRoutes(deps))
