@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `parley <command>`: serve, create-agent, create-site, create-token, migrate. Each prints a
- * readable result, or JSON with --json for scripts. Settings come as in server/config.ts.
+ * `parley <command>`: serve, create-agent, create-site, create-token, migrate, copy-database.
+ * Each prints a readable result, or JSON with --json for scripts. Settings come as in
+ * server/config.ts.
  */
 import { embedSnippet, createAgent, createApiToken, createSite, generatePassword } from './admin/admin-actions.js'
 import { setUpFirstRun } from './admin/first-run.js'
@@ -9,6 +10,7 @@ import { InputError } from './admin/inputs.js'
 import { ConfigError, loadConfig, parseConfigFlags, type Config } from './config.js'
 import { createLogger } from './ops/logger.js'
 import { startParley } from './parley-server.js'
+import { copyDatabase, CopyDatabaseError, type CopyDatabaseResult } from './store/copy-database.js'
 import { StoreConflictError } from './store/errors.js'
 import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
@@ -28,6 +30,8 @@ const commandFlags = {
   prechat: { type: 'boolean' },
   'identity-verification': { type: 'boolean' },
   'verified-only': { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -41,6 +45,9 @@ Commands:
                  [--identity-verification] [--verified-only]
   create-token   --name N [--sites KEY,KEY]   (an API token; shown once)
   migrate        Bring the database schema up to date
+  copy-database  --from sqlite:PATH --to postgres://USER@HOST/DATABASE[?schema=NAME]
+                 Copy every row of a SQLite database into an empty PostgreSQL one, in one
+                 transaction (the SQLite file is only read), to move to several nodes
 
 Every command takes --json, and settings as flags (--port, --database-url, ...) or
 environment variables; see README.md.`
@@ -71,6 +78,28 @@ async function withStore<T>(config: Config, run: (store: Store) => Promise<T>): 
   } finally {
     await store.close()
   }
+}
+
+/** The URL as it may be shown: without its password. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return url
+  }
+}
+
+function copySummary(result: CopyDatabaseResult, from: string, to: string): string {
+  const width = Math.max(...result.tables.map(({ table }) => table.length))
+  const total = result.tables.reduce((sum, { rows }) => sum + rows, 0)
+  return [
+    `Copied ${from} into ${withoutPassword(to)}: ${total} rows.`,
+    ...(result.sourceMigrated.length > 0 ? [`(The source was at an older schema: a temporary copy of it went through migrations ${result.sourceMigrated.join(', ')}.)`] : []),
+    ...result.tables.map(({ table, rows }) => `  ${table.padEnd(width)}  ${rows}`),
+    ...(result.leftBehind.length > 0 ? [`Not copied (the target has no place for them): ${result.leftBehind.join(', ')}`] : []),
+  ].join('\n')
 }
 
 async function serve(config: Config, json: boolean) {
@@ -169,6 +198,14 @@ async function main(argv: string[]) {
       print(json, { token, apiToken: shown }, `Created API token "${record.name}" (id ${record.id}).\nToken: ${token}   (shown once; only its hash is stored)`)
       return 0
     }
+    case 'copy-database': {
+      if (typeof flags.from !== 'string' || typeof flags.to !== 'string') {
+        throw new ConfigError('copy-database needs --from sqlite:PATH and --to postgres://USER@HOST/DATABASE')
+      }
+      const result = await copyDatabase({ from: flags.from, to: flags.to })
+      print(json, { from: flags.from, to: withoutPassword(flags.to), ...result }, copySummary(result, flags.from, flags.to))
+      return 0
+    }
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${usage}`)
   }
@@ -179,7 +216,7 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code
   },
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof InputError || error instanceof StoreConflictError
+    const known = error instanceof ConfigError || error instanceof InputError || error instanceof StoreConflictError || error instanceof CopyDatabaseError
     process.stderr.write(`parley: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`)
     process.exitCode = known ? 2 : 1
   },
