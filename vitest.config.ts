@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
+import { POSTGRES_URL, postgresUnreachableBecause } from './test/support/test-database.js'
 
 // Browser tests drive Debian's Chromium. Without it they are left out, loudly, except on CI,
 // where a missing browser must fail the run rather than pass it with less tested.
@@ -9,7 +10,15 @@ if (!withBrowser) {
   console.warn(`\n*** ${CHROMIUM} not found: the browser tests (*.browser.test.ts) are SKIPPED. Install it: sudo apt-get install chromium ***\n`)
 }
 
-/** The suites that speak the chat protocol through test/support/chat-client.ts: they run over both transports. */
+// The protocol suites run once more on PostgreSQL. Without one they are left out, loudly,
+// except on CI, where the run fails.
+const postgresProblem = await postgresUnreachableBecause()
+if (postgresProblem !== undefined) {
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${POSTGRES_URL} is required on CI: ${postgresProblem}`)
+  console.warn(`\n*** PostgreSQL at ${POSTGRES_URL} not reachable (${postgresProblem}): the protocol suites on PostgreSQL (project postgres) are SKIPPED. Set PARLEY_TEST_POSTGRES_URL. ***\n`)
+}
+
+/** The suites that speak the chat protocol through test/support/chat-client.ts: they run over both transports and on both stores. */
 const protocolSuites = [
   'test/server/chat-flow.test.ts',
   'test/server/reliability.test.ts',
@@ -24,6 +33,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each test file starts its own servers; two cores run two files at a time well.
     maxWorkers: 2,
+    // `--project postgres` without a PostgreSQL runs nothing: skipped, as warned above, not failed.
+    passWithNoTests: postgresProblem !== undefined,
     projects: [
       {
         extends: true,
@@ -42,6 +53,15 @@ export default defineConfig({
           name: 'polling',
           include: [...protocolSuites, 'test/server/polling.test.ts'],
           env: { TEST_TRANSPORT: 'polling' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The protocol suites again, on PostgreSQL: each test server in a fresh schema of its own.
+          name: 'postgres',
+          include: postgresProblem === undefined ? protocolSuites : [],
+          env: { TEST_TRANSPORT: 'websocket', TEST_DATABASE: 'postgres' },
         },
       },
     ],

@@ -1,5 +1,7 @@
 /**
- * A real Parley server for a test: port 0 on loopback, a fresh SQLite file, silent logs.
+ * A real Parley server for a test: port 0 on loopback, a fresh database, silent logs. The
+ * database is a SQLite file, or with TEST_DATABASE=postgres a PostgreSQL schema of its own
+ * (test-database.ts).
  */
 import { randomBytes, scryptSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,6 +14,7 @@ import { createLogger } from '../../server/ops/logger.js'
 import { startParley, type ParleyServer } from '../../server/parley-server.js'
 import { openStore } from '../../server/store/open-store.js'
 import type { Agent, Site } from '../../server/store/types.js'
+import { freshDatabase } from './test-database.js'
 
 export const TEST_PASSWORD = 'correct horse battery'
 export const HOST_ORIGIN = 'http://shop.test'
@@ -33,7 +36,9 @@ const TEST_PASSWORD_HASH = (() => {
 export interface TestServer {
   server: ParleyServer
   config: Config
+  /** A scratch directory of this server's own, removed by stop(). */
   dir: string
+  /** The SQLite file. On PostgreSQL (TEST_DATABASE=postgres) reading it throws: such a test is SQLite-only. */
   dbPath: string
   url: string
   wsUrl: string
@@ -41,20 +46,21 @@ export interface TestServer {
   /** Creates an agent serving `site` (or the given sites) with TEST_PASSWORD (hashed lightly: see TEST_PASSWORD_HASH). */
   addAgent(options?: { name?: string; role?: 'admin' | 'agent'; capacity?: number; sites?: Site[] }): Promise<Agent>
   addSite(name: string, origins?: string[]): Promise<Site>
-  /** Stops this server and starts a new one on the same database file (and port). */
+  /** Stops this server and starts a new one on the same database (and port). */
   restart(): Promise<void>
+  /** Stops this server and drops its database. */
   stop(): Promise<void>
 }
 
 /** Settings as flag names (`agent-grace`, `rate-burst`...) over the test defaults. */
 export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-test-'))
-  const dbPath = path.join(dir, 'parley.db')
+  const database = freshDatabase(dir)
   let agentCount = 0
   const flags = {
     port: '0',
     host: '127.0.0.1',
-    'database-url': `sqlite:${dbPath}`,
+    'database-url': database.url,
     'log-level': 'silent',
     'agent-grace': '300',
     'visitor-grace': '300',
@@ -72,7 +78,12 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     server,
     config,
     dir,
-    dbPath,
+    get dbPath() {
+      if (database.file === undefined) {
+        throw new Error('server.dbPath: this server runs on PostgreSQL; a test that reads the SQLite file is SQLite-only (skipIf(DATABASE === \'postgres\'))')
+      }
+      return database.file
+    },
     get url() {
       return server.url
     },
@@ -102,7 +113,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     },
     async stop() {
       await server.stop()
-      await rm(dir, { recursive: true, force: true })
+      await Promise.all([database.drop(), rm(dir, { recursive: true, force: true })])
     },
   }
   return harness
