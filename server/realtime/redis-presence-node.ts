@@ -59,6 +59,13 @@ export function createRedisPresenceNode({ redis, prefix, kind, graceMs, nodeTtlM
     }
   }
 
+  /** One connection fewer held here. */
+  function forget(member: number) {
+    const count = (held.get(member) ?? 1) - 1
+    if (count > 0) held.set(member, count)
+    else held.delete(member)
+  }
+
   function clearGraceTimer(member: number) {
     clearTimeout(graceTimers.get(member))
     graceTimers.delete(member)
@@ -161,12 +168,6 @@ export function createRedisPresenceNode({ redis, prefix, kind, graceMs, nodeTtlM
       }
       held.clear()
     },
-  }
-
-  function forget(member: number) {
-    const count = (held.get(member) ?? 1) - 1
-    if (count > 0) held.set(member, count)
-    else held.delete(member)
   }
 }
 

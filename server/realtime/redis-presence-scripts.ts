@@ -12,8 +12,9 @@
  *   P K <id>:visit         hash: a visitor's visit (visitorId, siteId, since, returning, name, page)
  *   P K site:<site>        sorted set: the visitors on a site, scored by when their visit began
  *
- * Every key but `node:` gets the expiry `keepMs` each time a member is written or looked at, and
- * every member is looked at within a node TTL or a grace: nothing outlives the nodes for long.
+ * Every key expires. `node:` and `:grace` live their own TTL; the others get `keepMs` (twice a
+ * node TTL and a grace) whenever a member is written or looked at, and every member is looked at
+ * again within a node TTL or a grace: nothing outlives the last node for long.
  *
  * A member is here while it is in `present`. It leaves when a look finds no connection on a live
  * node and no grace: the look that removes it from `present` is the one that reports it gone.

@@ -71,6 +71,9 @@ export function createRedisVisitorPresence({ graceMs, onGone, redis, prefix, log
       const ids = [...new Set(perSite.flat())]
       const records = await Promise.all(ids.map((id) => redis.hgetall(visitKey(Number(id)))))
       const visits = records.map((fields) => visitOf(fields)).filter((visit): visit is Visit => visit !== undefined)
+      // A visit whose record expired while its site's list lived on (every node was down a while): drop it from the list.
+      const expired = ids.filter((_, i) => visitOf(records[i]!) === undefined)
+      if (expired.length > 0) await Promise.all(siteIds.map((siteId) => redis.zrem(siteKey(siteId), ...expired)))
       return visits.filter((visit) => siteIds.includes(visit.siteId)).sort(byLatestArrival).slice(0, limit)
     },
 
