@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Bus, BusMessage } from '../../server/realtime/bus.js'
 import { createRedisBus } from '../../server/realtime/redis-bus.js'
 import { connectAgent, connectVisitor } from '../support/chat-client.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 import { startTestServer } from '../support/test-server.js'
 
 const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -296,4 +297,30 @@ describe.skipIf(!reachable)('the Redis bus', () => {
       await server.stop()
     }
   })
+
+  it('takes a node out of rotation while its Redis is unreachable, and back once it answers', async () => {
+    const proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname)
+    const server = await startTestServer({ 'redis-url': `redis://127.0.0.1:${proxy.port}`, 'redis-prefix': `${prefix}health-${randomBytes(3).toString('hex')}:` })
+    const health = async () => {
+      const response = await fetch(`${server.url}/healthz`)
+      return { status: response.status, body: (await response.json()) as { status: string; problem?: string } }
+    }
+    try {
+      console.log('A'); expect(await health()).toEqual({ status: 200, body: { status: 'ok' } }); console.log('B')
+      const visitor = await connectVisitor(server)
+
+      proxy.goDown()
+      proxy.cutAll()
+      console.log('C'); await until(async () => (await health()).status === 503, 'the health check to fail'); console.log('D')
+      expect((await health()).body).toMatchObject({ status: 'unavailable', problem: expect.stringMatching(/redis/) })
+
+      proxy.passThrough()
+      await until(async () => (await health()).status === 200, 'the health check to pass again', 10_000)
+      // Whatever was published meanwhile is lost to this node: its clients are told to catch up.
+      console.log('E'); await visitor.client.waitFor('bye', () => true, 10_000); console.log('F')
+    } finally {
+      await server.stop()
+      await proxy.close()
+    }
+  }, 30_000)
 })
