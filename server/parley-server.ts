@@ -64,7 +64,7 @@ export async function startParley(config: Config, { store, logger }: { store: St
   const decode = createClientDecoder(limits)
   let shuttingDown = false
 
-  const app = createApp({ store, auth, metrics, logger, publicUrl: config.publicUrl, isShuttingDown: () => shuttingDown })
+  const app = createApp({ store, auth, metrics, logger, publicUrl: config.publicUrl, isShuttingDown: () => shuttingDown, sharedStateProblem: cluster.problem })
   function describeConnection(c: Context): ConnectionInfo {
     const site = (c as Context<{ Variables: SiteVariables }>).get('site')
     return {

@@ -73,6 +73,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   let work: Promise<void> = Promise.resolve()
   // While a hello replays missed events, live events wait here so the order stays intact.
   let held: BusMessage[] | undefined
+  // The last event of each conversation the hello's replay sent.
+  const replayedUpTo = new Map<number, number>()
   let roleLabel = 'pending'
   // Whether presence counted this connection (one closed during its hello never was).
   let visitorCounted = false
@@ -90,7 +92,16 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
 
   function deliver(message: BusMessage) {
     if (held) held.push(message)
-    else if (!isClosed) peer.send(message.frame)
+    else if (!isClosed && !replayed(message)) peer.send(message.frame)
+  }
+
+  /**
+   * Whether the hello's replay already sent this event. A message committed before the replay
+   * read the store may be published after the replay ended (its node was between commit and
+   * publish), so this holds for the whole connection, not only for events held meanwhile.
+   */
+  function replayed(message: BusMessage): boolean {
+    return message.conv !== undefined && message.seq !== undefined && message.seq <= (replayedUpTo.get(message.conv) ?? -1)
   }
 
   function listen(topic: string, listener: BusListener) {
@@ -142,7 +153,6 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
 
   /** Sends what the client missed, then what arrived meanwhile, without repeating anything. */
   async function replay(role: Role, conversations: Conversation[], last: Record<string, number> | undefined) {
-    const replayedUpTo = new Map<number, number>()
     for (const conversation of conversations) {
       const seen = last?.[conversation.id]
       if (seen === undefined || seen >= conversation.lastSeq) continue
@@ -154,10 +164,7 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     }
     const waiting = held ?? []
     held = undefined
-    for (const message of waiting) {
-      const covered = message.conv !== undefined && message.seq !== undefined && message.seq <= (replayedUpTo.get(message.conv) ?? -1)
-      if (!covered) deliver(message)
-    }
+    for (const message of waiting) deliver(message)
   }
 
   async function helloVisitor(frame: Extract<FrameOf<'hello'>, { as: 'visitor' }>) {

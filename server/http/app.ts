@@ -16,9 +16,11 @@ export interface AppOptions {
   publicUrl: string
   /** Flipped on shutdown so that load balancers stop sending traffic. */
   isShuttingDown: () => boolean
+  /** What keeps this node from serving with the others (its Redis is unreachable), if anything. */
+  sharedStateProblem?: () => Promise<string | undefined>
 }
 
-export function createApp({ store, auth, metrics, logger, publicUrl, isShuttingDown }: AppOptions) {
+export function createApp({ store, auth, metrics, logger, publicUrl, isShuttingDown, sharedStateProblem }: AppOptions) {
   const app = new Hono()
 
   app.onError((error, c) => {
@@ -33,6 +35,9 @@ export function createApp({ store, auth, metrics, logger, publicUrl, isShuttingD
   app.get('/healthz', async (c) => {
     if (isShuttingDown()) return c.json({ status: 'shutting_down' }, 503)
     await store.countAgents() // proves the database answers
+    const problem = await sharedStateProblem?.()
+    // A node cut off from the others would take chats its agents never hear of: out of rotation.
+    if (problem) return c.json({ status: 'unavailable', problem }, 503)
     return c.json({ status: 'ok' })
   })
 

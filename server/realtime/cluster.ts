@@ -21,6 +21,8 @@ export interface Cluster {
   redis?: Redis
   /** Put before every Redis key of this deployment. */
   prefix: string
+  /** Why this node cannot work with the others right now (Redis does not answer), if so. */
+  problem(): Promise<string | undefined>
   /** Where request budgets (sign-in attempts, API calls) are counted. */
   rateLimiters: RateLimiterFactory
   /** Where presence is kept, for the chat service; what is left out stays in this process's memory. */
@@ -37,7 +39,7 @@ export interface ClusterOptions {
 export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions): Cluster {
   if (!redisUrl) {
     const bus = createLocalBus()
-    return { bus, prefix: redisPrefix, presence: {}, rateLimiters: localRateLimiters, close: () => bus.close() }
+    return { bus, prefix: redisPrefix, presence: {}, rateLimiters: localRateLimiters, problem: async () => undefined, close: () => bus.close() }
   }
   const bus = createRedisBus({ url: redisUrl, logger, prefix: redisPrefix })
   const redis = new Redis(redisUrl, { connectionName: `${redisPrefix}commands` })
@@ -47,6 +49,13 @@ export function createCluster({ redisUrl, redisPrefix, logger }: ClusterOptions)
     redis,
     prefix: redisPrefix,
     rateLimiters: redisRateLimiters(redis, redisPrefix),
+    async problem() {
+      if (redis.status !== 'ready') return `redis connection is ${redis.status}`
+      // ioredis would queue the PING until Redis is back: a health check must not wait that long.
+      const late = new Promise<string>((resolve) => setTimeout(resolve, 1000, 'timed out').unref())
+      const answer = await Promise.race([redis.ping().catch(() => 'failed'), late])
+      return answer === 'PONG' ? undefined : `redis ping ${answer}`
+    },
     // Every node sees the same agents and visitors (kept on the command connection: closed after the chat service).
     presence: {
       createAgentPresence: (options) => createRedisAgentPresence({ ...options, redis, prefix: redisPrefix, logger }),

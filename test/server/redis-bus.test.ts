@@ -3,6 +3,7 @@
  * buses stand for two nodes. Without a Redis the suite is skipped, loudly, except on CI.
  */
 import { randomBytes } from 'node:crypto'
+import { createServer, connect, type Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
@@ -35,6 +36,45 @@ if (!reachable) {
 
 /** Channels of this run only, so parallel runs and other users of the Redis are not heard. */
 const prefix = `parley-test-${randomBytes(6).toString('hex')}:`
+/**
+ * A byte-for-byte TCP relay to Redis that can be cut and restored. (test/support/tcp-proxy.ts
+ * reads an HTTP head before relaying, which Redis's protocol never sends.)
+ */
+async function redisRelay(target: URL) {
+  const sockets = new Set<Socket>()
+  let down = false
+  const server = createServer((client) => {
+    if (down) return void client.destroy()
+    const upstream = connect(Number(target.port || 6379), target.hostname)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => {
+        sockets.delete(socket)
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    cut,
+    restore() {
+      down = false
+    },
+    close: () => new Promise<void>((resolve) => {
+      cut()
+      server.close(() => resolve())
+    }),
+  }
+  function cut() {
+    down = true
+    for (const socket of sockets) socket.destroy()
+  }
+}
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A logger whose lines a test can read. */
@@ -296,4 +336,29 @@ describe.skipIf(!reachable)('the Redis bus', () => {
       await server.stop()
     }
   })
+
+  it('takes a node out of rotation while its Redis is unreachable, and back once it answers', async () => {
+    const relay = await redisRelay(new URL(REDIS_URL))
+    const server = await startTestServer({ 'redis-url': relay.url, 'redis-prefix': `${prefix}health-${randomBytes(3).toString('hex')}:` })
+    const health = async () => {
+      const response = await fetch(`${server.url}/healthz`)
+      return { status: response.status, body: (await response.json()) as { status: string; problem?: string } }
+    }
+    try {
+      expect(await health()).toEqual({ status: 200, body: { status: 'ok' } })
+      const visitor = await connectVisitor(server)
+
+      relay.cut()
+      await until(async () => (await health()).status === 503, 'the health check to fail')
+      expect((await health()).body).toMatchObject({ status: 'unavailable', problem: expect.stringMatching(/redis/) })
+
+      relay.restore()
+      await until(async () => (await health()).status === 200, 'the health check to pass again', 10_000)
+      // Whatever was published meanwhile is lost to this node: its clients are told to catch up.
+      await visitor.client.waitFor('bye', () => true, 10_000)
+    } finally {
+      await server.stop()
+      await relay.close()
+    }
+  }, 30_000)
 })
