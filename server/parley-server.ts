@@ -26,7 +26,7 @@ import { createMetrics } from './ops/metrics.js'
 import { startRetention } from './ops/retention.js'
 import { startWebhooks } from './webhooks/index.js'
 import { createConnectionRegistry } from './realtime/connections.js'
-import { createCluster } from './realtime/cluster.js'
+import { createCluster, type Cluster } from './realtime/cluster.js'
 import type { Store } from './store/store.js'
 import { CloseCode, type ConnectionInfo, type Peer } from './transport/peer.js'
 import { createPollingTransport } from './transport/polling.js'
@@ -44,10 +44,17 @@ export interface ParleyServer {
   stop(): Promise<void>
 }
 
-export async function startParley(config: Config, { store, logger }: { store: Store; logger: Logger }): Promise<ParleyServer> {
+export interface ParleyDeps {
+  store: Store
+  logger: Logger
+  /** What nodes share; by default chosen from the configuration (tests bring their own bus). */
+  cluster?: Cluster
+}
+
+export async function startParley(config: Config, { store, logger, cluster: given }: ParleyDeps): Promise<ParleyServer> {
   const metrics = createMetrics()
   metrics.countQueuedWith(async () => (await store.listQueued((await store.listSites()).map((site) => site.id), 100_000)).length)
-  const cluster = createCluster({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger })
+  const cluster = given ?? createCluster({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger })
   const { bus } = cluster
   const auth = createAgentAuth({ store, sessionTtlMs: config.sessionTtlMs, loginAttempts: config.loginAttempts, rateLimiters: cluster.rateLimiters })
   const service = createChatService({

@@ -92,9 +92,8 @@ export function createChatService(options: ChatServiceOptions) {
     graceMs: options.visitorGraceMs ?? agentGraceMs,
     onGone: (visit) => bus.publish(topics.site(visit.siteId), { frame: encode({ t: 'gone', visitor: visit.visitorId, site: visit.siteId }) }),
   })
-  // Routing of one site runs one pass at a time, so that two chats arriving together cannot
-  // both take an agent's last free slot.
-  const routingBySite = new Map<number, Promise<void>>()
+  // Routing passes under way, which a shutdown lets finish.
+  const routing = new Set<Promise<void>>()
   const events = createDomainEvents((error) => logger.error({ err: error }, 'a domain event listener failed'))
 
   async function summaryOf(conversation: Conversation) {
@@ -108,10 +107,23 @@ export function createChatService(options: ChatServiceOptions) {
   function publishEvent(conversation: Conversation, message: Message) {
     const happened = events.fromMessage(conversation, message)
     if (happened) events.emit(happened)
-    const busMessage = { frame: encode(toChatEvent(message)), conv: conversation.id, seq: message.seq }
+    sendToClients(conversation, message)
+  }
+
+  function sendToClients(conversation: Conversation, message: Message) {
+    const busMessage = { frame: encode(toChatEvent(message)), conv: message.conversationId, seq: message.seq }
     bus.publish(topics.site(conversation.siteId), busMessage)
     // Internal notes go to agents only.
     if (!message.internal) bus.publish(topics.visitor(conversation.visitorId), busMessage)
+  }
+
+  /**
+   * A resend of a stored message goes out to clients again: its first publication may never
+   * have left a node that died between its commit and its publish. Connections that had it drop
+   * the repeat by sequence number. (No domain event: that happened once.)
+   */
+  function republish(conversation: Conversation, message: Message) {
+    if (message.conversationId === conversation.id) sendToClients(conversation, message)
   }
 
   async function publishConversation(conversation: Conversation) {
@@ -166,14 +178,13 @@ export function createChatService(options: ChatServiceOptions) {
 
   /** Hands waiting conversations of a site to free agents, oldest first. */
   function routeQueue(siteId: number): Promise<void> {
-    const previous = routingBySite.get(siteId) ?? Promise.resolve()
-    const pass = previous.then(() => assignWaitingChats(siteId)).catch((error) => {
+    // One pass per site at a time, on every node together: two chats arriving at once on two
+    // nodes cannot both take an agent's last free slot.
+    const pass = store.exclusively(`routing site ${siteId}`, () => assignWaitingChats(siteId)).catch((error: unknown) => {
       logger.error({ err: error, siteId }, 'routing failed')
     })
-    routingBySite.set(siteId, pass)
-    void pass.finally(() => {
-      if (routingBySite.get(siteId) === pass) routingBySite.delete(siteId)
-    })
+    routing.add(pass)
+    void pass.finally(() => routing.delete(pass))
     return pass
   }
 
@@ -312,6 +323,8 @@ export function createChatService(options: ChatServiceOptions) {
         metrics.messages.inc({ role: 'visitor' })
         metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)
         if (result.change !== 'none') await routeQueue(site.id)
+      } else {
+        republish(result.conversation, result.message)
       }
       return result
     },
@@ -322,7 +335,10 @@ export function createChatService(options: ChatServiceOptions) {
       // A resend of a stored message is acknowledged again whatever happened since (a close,
       // a return to the queue): it must neither fail nor claim anything.
       const stored = await store.findMessageByClientId('agent', agent.id, clientId)
-      if (stored) return { message: stored, conversation, duplicate: true }
+      if (stored) {
+        republish(conversation, stored)
+        return { message: stored, conversation, duplicate: true }
+      }
       if (conversation.status === 'closed' && !note) throw new ChatError('conflict', 'conversation is closed')
       if (conversation.status === 'queued' && !note) {
         // Answering a waiting chat takes it, as in every support inbox.
@@ -587,13 +603,13 @@ export function createChatService(options: ChatServiceOptions) {
       return { events: (more ? page.slice(1) : page).map(toChatEvent), more }
     },
 
-    async missedSince(conversation: Conversation, role: Role, lastSeen: number, limit: number) {
-      return store.messagesAfter(conversation.id, lastSeen, limit, { publicOnly: role === 'visitor' })
+    async missedSince(conversationId: number, role: Role, lastSeen: number, limit: number) {
+      return store.messagesAfter(conversationId, lastSeen, limit, { publicOnly: role === 'visitor' })
     },
 
     async shutdown() {
       await Promise.all([presence.close(), visitors.close()])
-      await Promise.all(routingBySite.values())
+      await Promise.all(routing)
     },
   }
 }

@@ -73,8 +73,8 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
   let work: Promise<void> = Promise.resolve()
   // While a hello replays missed events, live events wait here so the order stays intact.
   let held: BusMessage[] | undefined
-  // The last event of each conversation the hello's replay sent.
-  const replayedUpTo = new Map<number, number>()
+  // Per conversation, the event up to which this client has been sent everything (from its first live event or the replay on).
+  const sentUpTo = new Map<number, number>()
   let roleLabel = 'pending'
   // Whether presence counted this connection (one closed during its hello never was).
   let visitorCounted = false
@@ -90,18 +90,42 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
     send({ t: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(conv === undefined ? {} : { conv }) })
   }
 
+  /**
+   * Sends a live event on, in sequence order. Events of one conversation may be published by
+   * different nodes and so arrive out of order, or after the hello already sent them (a node
+   * between its commit and its publish). An event already sent is dropped; an event past a gap
+   * waits while the events before it, committed already, are read from the store and sent.
+   */
   function deliver(message: BusMessage) {
-    if (held) held.push(message)
-    else if (!isClosed && !replayed(message)) peer.send(message.frame)
+    if (held) return void held.push(message)
+    if (isClosed) return
+    const { conv, seq } = message
+    if (conv === undefined || seq === undefined) return void peer.send(message.frame)
+    const upTo = sentUpTo.get(conv)
+    if (upTo !== undefined && seq <= upTo) return
+    if (upTo !== undefined && seq > upTo + 1) return void fillGap(conv, upTo, message)
+    sentUpTo.set(conv, seq)
+    peer.send(message.frame)
   }
 
-  /**
-   * Whether the hello's replay already sent this event. A message committed before the replay
-   * read the store may be published after the replay ended (its node was between commit and
-   * publish), so this holds for the whole connection, not only for events held meanwhile.
-   */
-  function replayed(message: BusMessage): boolean {
-    return message.conv !== undefined && message.seq !== undefined && message.seq <= (replayedUpTo.get(message.conv) ?? -1)
+  function fillGap(conv: number, upTo: number, message: BusMessage) {
+    held = [message]
+    const role = identity?.role ?? 'visitor'
+    service.missedSince(conv, role, upTo, MAX_REPLAY)
+      .then((missed) => {
+        // Events past this one stay for deliver: they are held or on their way.
+        for (const event of missed) if (event.seq < message.seq!) send(toChatEvent(event))
+        const top = missed.filter((event) => event.seq < message.seq!).at(-1)?.seq
+        if (top !== undefined) sentUpTo.set(conv, top)
+      })
+      .catch((error: unknown) => logger.error({ err: error, conv }, 'could not fill a gap in live events'))
+      .finally(() => {
+        // Past the gap now (or giving up on it): the held event and what came meanwhile go on in order.
+        sentUpTo.set(conv, Math.max(sentUpTo.get(conv) ?? 0, message.seq! - 1))
+        const waiting = held ?? []
+        held = undefined
+        for (const next of waiting) deliver(next)
+      })
   }
 
   function listen(topic: string, listener: BusListener) {
@@ -157,10 +181,10 @@ export function openChatSession(peer: Peer, info: ConnectionInfo, deps: ChatSess
       const seen = last?.[conversation.id]
       if (seen === undefined || seen >= conversation.lastSeq) continue
       // Far behind: the newest events come live, older ones through `history`.
-      const missed = await service.missedSince(conversation, role, Math.max(seen, conversation.lastSeq - MAX_REPLAY), MAX_REPLAY)
+      const missed = await service.missedSince(conversation.id, role, Math.max(seen, conversation.lastSeq - MAX_REPLAY), MAX_REPLAY)
       for (const message of missed) send(toChatEvent(message))
       const top = missed.at(-1)?.seq
-      if (top !== undefined) replayedUpTo.set(conversation.id, top)
+      if (top !== undefined) sentUpTo.set(conversation.id, top)
     }
     const waiting = held ?? []
     held = undefined

@@ -158,6 +158,22 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
     }
   })
 
+  it('routes waiting chats once across nodes, giving an agent\'s last free slot once', async () => {
+    const di = await store.createAgent({ name: 'Di', email: 'di@parley.test', passwordHash: await hashPassword(TEST_PASSWORD), role: 'agent', capacity: 1, siteIds: [site.id] })
+    const onB = await connectAgent(on(nodes.b), di)
+    clients.push(onB.client)
+    const visitors = await Promise.all([nodes.a, nodes.c, nodes.a, nodes.c, nodes.a, nodes.c].map((node) => visitorOn(node)))
+    // Six chats arrive at once on two nodes; each routes its own.
+    const acks = await Promise.all(visitors.map((visitor, i) => visitor.client.say(`Anyone there? (${i})`)))
+    const convs = acks.map((ack) => ack.conv)
+    await onB.client.waitFor('conv', (frame) => convs.includes(frame.conv.id) && frame.conv.assignee?.id === di.id)
+    // Let any second, wrong assignment arrive too.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const stored = await Promise.all(convs.map((id) => store.getConversation(id)))
+    expect(stored.filter((conversation) => conversation?.assigneeId === di.id)).toHaveLength(1)
+    expect(stored.filter((conversation) => conversation?.status === 'queued')).toHaveLength(5)
+  })
+
   it('serves one long-polling session whichever node each request lands on', async () => {
     const onC = await agentOn(nodes.c, ada)
     // A load balancer without sticky sessions: every request goes to the next node.

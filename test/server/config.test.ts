@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
       publicUrl: 'http://localhost:3000',
       databaseUrl: 'sqlite:data/parley.db',
       redisUrl: '',
+      redisPrefix: 'parley:',
       logLevel: 'info',
       heartbeatMs: 25 * SECOND,
       pollWaitMs: 25 * SECOND,

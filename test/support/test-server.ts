@@ -12,6 +12,7 @@ import { createSite } from '../../server/admin/admin-actions.js'
 import { loadConfig, type Config } from '../../server/config.js'
 import { createLogger } from '../../server/ops/logger.js'
 import { startParley, type ParleyServer } from '../../server/parley-server.js'
+import type { Cluster } from '../../server/realtime/cluster.js'
 import { openStore } from '../../server/store/open-store.js'
 import type { Agent, Site } from '../../server/store/types.js'
 import { freshDatabase } from './test-database.js'
@@ -53,7 +54,8 @@ export interface TestServer {
 }
 
 /** Settings as flag names (`agent-grace`, `rate-burst`...) over the test defaults. */
-export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
+/** `cluster`: what the server shares with other nodes, built for each start (default: from the settings). */
+export async function startTestServer(settings: Record<string, string> = {}, { cluster }: { cluster?: () => Cluster } = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-test-'))
   const database = freshDatabase(dir)
   let agentCount = 0
@@ -71,7 +73,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
   const config = loadConfig({}, flags)
   const logger = createLogger(config.logLevel)
   const open = () => openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous })
-  let server = await startParley(config, { store: await open(), logger })
+  let server = await startParley(config, { store: await open(), logger, cluster: cluster?.() })
   const site = await createSite(server.store, { name: 'Shop', allowedOrigins: [HOST_ORIGIN] })
 
   const harness: TestServer = {
@@ -108,7 +110,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     async restart() {
       const port = server.port
       await server.stop()
-      server = await startParley({ ...config, port }, { store: await open(), logger })
+      server = await startParley({ ...config, port }, { store: await open(), logger, cluster: cluster?.() })
       harness.server = server
     },
     async stop() {
