@@ -141,13 +141,12 @@ export function startWebhooks({
   async function startDueAttempts() {
     while (!stopped && inFlight.size < concurrency) {
       const claimed = await store.claimDueDeliveries({ now: Date.now(), limit: concurrency - inFlight.size, leaseMs, claimant })
-      if (claimed.length === 0) return
-      for (const delivery of claimed) {
-        // Claimed as stop() began: given back, to be sent at once by the next start or another node.
-        if (stopped) await store.releaseDelivery(delivery.id, claimant)
-        // Still under way here, past its claim (the store stalled): this claim renewed it, and one attempt is enough.
-        else if (!inFlight.has(delivery.id)) startAttempt(delivery)
-      }
+      const fresh = claimed.filter((delivery) => !inFlight.has(delivery.id))
+      // Claimed as stop() began: given back, to be sent at once by the next start or another node.
+      if (stopped) for (const delivery of fresh) await store.releaseDelivery(delivery.id, claimant)
+      // Nothing new: the rest are under way here, past their claim (the store stalled), and this claim renewed it.
+      if (stopped || fresh.length === 0) return
+      for (const delivery of fresh) startAttempt(delivery)
     }
   }
 

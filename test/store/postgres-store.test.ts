@@ -63,7 +63,8 @@ describe.skipIf(withoutPostgres('the PostgresStore tests'))('PostgreSQL', () => 
     it('migrates once when several nodes start at once', async () => {
       const { a, applied } = await twoNodesAndAConversation()
 
-      expect(applied.flat()).toEqual(migrations.map((migration) => migration.version))
+      // Each migration once, by whichever node took the lock for it first.
+      expect(applied.flat().sort((x, y) => x - y)).toEqual(migrations.map((migration) => migration.version))
       expect(await a.migrate()).toEqual([])
     })
 
