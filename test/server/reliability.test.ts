@@ -282,11 +282,12 @@ describe('a message resent with the same client id', () => {
     const stored = await server.server.store.messagesAfter(original.conv, 0, 100)
     expect(stored.filter((m) => m.clientId === 'cid-retry')).toHaveLength(1)
     expect((await server.server.store.getConversation(original.conv))!.lastSeq).toBe(lastSeqBefore)
-    // Nobody is told twice: the resend publishes nothing.
+    // The resend is published again (its first publication may have died with a node), but
+    // nobody is told twice: the agent's connection had it and drops the repeat.
     await otherTab.client.say('and a fresh one')
     await agent.client.waitFor('msg', (m) => m.text === 'and a fresh one')
     expect(agent.client.events(original.conv).filter((m) => m.cid === 'cid-retry')).toHaveLength(1)
-    expect(otherTab.client.events(original.conv).filter((m) => m.cid === 'cid-retry')).toEqual([])
+    expect(otherTab.client.events(original.conv).filter((m) => m.cid === 'cid-retry').length).toBeLessThanOrEqual(1)
   })
 
   it('from an agent is acknowledged again with the same seq and id, and stored once', async () => {
