@@ -1,13 +1,15 @@
 /**
  * The Store on one SQLite file through better-sqlite3. Calls are synchronous underneath and
- * wrapped in promises only to meet the interface; each event-writing call is one immediate
- * transaction that also assigns the event's sequence number.
+ * wrapped in promises only to meet the interface. Each event-writing call is one transaction
+ * (a savepoint of the turn's commit group, see commit-group.ts) that also assigns the event's
+ * sequence number.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { AgentStatus, AuthorRole, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
+import { createCommitGroup } from './commit-group.js'
 import type {
   AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken,
   SitePatch, StartConversationInput, StartConversationResult, Store, TransitionInput, TransitionResult, VisitorMessageInput, VisitorMessageResult,
@@ -104,7 +106,16 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
 
   // Write transactions are IMMEDIATE: they take the write lock before their first read, so
   // two processes cannot both read a conversation and then fail to upgrade to writing
-  // (SQLITE_BUSY, which busy_timeout cannot wait out).
+  // (SQLITE_BUSY, which busy_timeout cannot wait out). The writes of the chat's hot path run in
+  // the commit group (commit-group.ts), whose one transaction is immediate; in it, each of these
+  // transaction functions is a savepoint.
+  const group = createCommitGroup(db)
+  const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
+  const updateVisitorTx = db.transaction((params: Record<string, unknown>) => statements().updateVisitor.get(params))
+  const markReadTx = db.transaction((conversationId: number, role: Role, seq: number) => {
+    const s = statements()
+    return (role === 'visitor' ? s.markVisitorRead : s.markAgentRead).get(seq, conversationId)
+  })
   const appendVisitorMessageTx = db.transaction(function appendVisitorMessageTx(
     input: VisitorMessageInput,
   ): VisitorMessageResult {
@@ -352,6 +363,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
 
     async close() {
       if (!db.open) return
+      group.flushNow()
       // Lets SQLite refresh the planner statistics it found worth having during this run.
       db.pragma('optimize')
       db.close()
@@ -628,15 +640,14 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return statement.all({ match, siteIds: JSON.stringify(query.siteIds), limit: query.limit }).map(toSearchHit)
     },
 
-    async createVisitor(siteId, tokenHash, profile, now) {
-      const row = statements().insertVisitor.get({
+    createVisitor(siteId, tokenHash, profile, now) {
+      return group.run(() => toVisitor(insertVisitorTx({
         siteId,
         tokenHash,
         ...profileParams(profile),
         attributes: JSON.stringify(profile.attributes ?? {}),
         now,
-      })
-      return toVisitor(row!)
+      })))
     },
 
     async getVisitorByToken(siteId, tokenHash) {
@@ -651,9 +662,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return mapOptional(statements().visitorByExternalId.get(siteId, externalId), toVisitor)
     },
 
-    async updateVisitor(id, profile, now) {
-      const row = statements().updateVisitor.get({ id, ...profileParams(profile), now })
-      return mapOptional(row, toVisitor)
+    updateVisitor(id, profile, now) {
+      return group.run(() => mapOptional(updateVisitorTx({ id, ...profileParams(profile), now }), toVisitor))
     },
 
     async getConversation(id) {
@@ -707,20 +717,20 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return new Map(rows.map((row) => [row.agent_id, row.assigned]))
     },
 
-    async appendVisitorMessage(input) {
-      return appendVisitorMessageTx.immediate(input)
+    appendVisitorMessage(input) {
+      return group.run(() => appendVisitorMessageTx(input))
     },
 
-    async appendAgentMessage(input) {
-      return appendAgentMessageTx.immediate(input)
+    appendAgentMessage(input) {
+      return group.run(() => appendAgentMessageTx(input))
     },
 
-    async startConversation(input) {
-      return startConversationTx.immediate(input)
+    startConversation(input) {
+      return group.run(() => startConversationTx(input))
     },
 
-    async transition(input) {
-      return transitionTx.immediate(input)
+    transition(input) {
+      return group.run(() => transitionTx(input))
     },
 
     async findMessageByApiKey(apiKey) {
@@ -742,10 +752,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       return (options?.publicOnly ? s.publicMessagesBefore : s.messagesBefore).all(conversationId, beforeSeq, limit).map(toMessage)
     },
 
-    async markRead(conversationId: number, role: Role, seq: number) {
-      const s = statements()
-      const statement = role === 'visitor' ? s.markVisitorRead : s.markAgentRead
-      return mapOptional(statement.get(seq, conversationId), toConversation)
+    markRead(conversationId: number, role: Role, seq: number) {
+      return group.run(() => mapOptional(markReadTx(conversationId, role, seq), toConversation))
     },
 
     // A SQLite file serves one Parley server process (several nodes need PostgreSQL), so a lock
