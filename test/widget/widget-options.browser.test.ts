@@ -374,7 +374,9 @@ describe('the widget’s options, in a browser', { timeout: 20_000 }, () => {
     const { page, errors } = await visit(await newContext(), hostPage(`<h1>Shop</h1>${snippet(parley.url, site.key)}`))
     await openChat(page)
 
-    const texts = ['One.', 'Two.', 'Three.', 'Four.', 'Five.']
+    // Eight messages: enough to outrun a bucket that refills one a second even when a loaded
+    // machine types slowly.
+    const texts = ['One.', 'Two.', 'Three.', 'Four.', 'Five.', 'Six.', 'Seven.', 'Eight.']
     for (const text of texts) await write(page, text)
     await banner(page).filter({ hasText: 'too fast' }).waitFor({ timeout: UI_MS })
 
@@ -383,7 +385,7 @@ describe('the widget’s options, in a browser', { timeout: 20_000 }, () => {
     const conv = received[0]!.conv
     expect(received.every((m) => m.conv === conv)).toBe(true)
     await expect
-      .poll(() => bubble(page, 'visitor', 'Five.').locator('.meta').textContent(), { timeout: UI_MS })
+      .poll(() => bubble(page, 'visitor', 'Eight.').locator('.meta').textContent(), { timeout: UI_MS })
       .toMatch(/ · (Delivered|Read)$/)
     // Resent until accepted, stored once each (the client id makes a resend harmless), in order.
     expect(await storedVisitorTexts(parley, conv)).toEqual(texts)
