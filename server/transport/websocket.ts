@@ -69,6 +69,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
     let session: ChatSession | undefined
     return {
       onOpen(_event, ws) {
+        // @hono/node-ws keeps the upgrade's context for as long as the socket lives; the Node
+        // request in it (headers, raw headers, stream state) is not needed past this point.
+        c.env.incoming = undefined
         const socket = ws.raw!
         alive.add(socket)
         socket.on('pong', () => alive.add(socket))
