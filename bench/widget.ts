@@ -8,33 +8,21 @@
  * Runs a real Parley server and a host page on 127.0.0.1 only, in Debian's Chromium, a
  * bounded number of times, and prints a Markdown table for bench/RESULTS.md.
  */
-import { readFile, readdir } from 'node:fs/promises'
 import { mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { createSite } from '../server/admin/admin-actions.js'
 import { loadConfig } from '../server/config.js'
 import { createLogger } from '../server/ops/logger.js'
 import { startParley } from '../server/parley-server.js'
-import { publicDir } from '../server/http/widget-routes.js'
 import { openStore } from '../server/store/open-store.js'
+import { measureWidgetSizes } from './widget-size.js'
 
 const RUNS = 15
 const BUDGET = { loaderGzip: 6 * 1024, totalGzip: 25 * 1024, launcherMs: 150, longTaskMs: 50 }
-
-async function sizes() {
-  const dir = publicDir()
-  const panelName = (await readdir(path.join(dir, 'widget'))).find((name) => name.startsWith('panel-'))!
-  const measure = async (file: string) => {
-    const code = await readFile(path.join(dir, file))
-    return { raw: code.length, gzip: gzipSync(code, { level: 9 }).length, brotli: brotliCompressSync(code).length }
-  }
-  return { loader: await measure('widget.js'), panel: await measure(path.join('widget', panelName)) }
-}
 
 async function timings() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-'))
@@ -102,7 +90,7 @@ const percentile = (values: number[], p: number) => {
 }
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
-const size = await sizes()
+const size = await measureWidgetSizes()
 const debug = process.env.BENCH_DEBUG !== undefined
 const time = await timings()
 if (debug) console.error(time)

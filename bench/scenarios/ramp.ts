@@ -1,0 +1,77 @@
+/**
+ * The highest rate each server sustains: 200 visitors, and a total rate that climbs step by
+ * step (10 s each) until the server falls behind (delivers under 95 % of what is offered, or
+ * p99 over 500 ms, or a backlog of more than a second's messages). A server's sustained
+ * throughput is the highest step it kept up with, without loss or error; its peak is the most
+ * round trips it delivered in any step, falling behind included.
+ */
+import { KEPT_UP, type RelayOutcome, type RelayPlan, type StepOutcome } from '../load/relay-scenario.js'
+import { count, dateAndMachine, ms, table, wrap, yesNo } from '../results-file.js'
+import type { RelayComparison } from './compare-relay.js'
+import { AGENTS, describeRelay, relayRows } from './steady.js'
+
+const RATES = [200, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000]
+/** From the issue: at least twice the baseline's sustained durable throughput. */
+const TARGET_RATIO = 2
+
+export function rampPlan(visitors: number, stepSeconds: number): RelayPlan {
+  return { visitors, agents: AGENTS, transport: 'websocket', steps: RATES.map((perSecond) => ({ perSecond, seconds: stepSeconds })), stopAtFirstBreak: true }
+}
+
+/** The last step of the unbroken run of kept steps from the start. */
+export function sustainedStep(outcome: RelayOutcome): StepOutcome | undefined {
+  const firstMiss = outcome.steps.findIndex((step) => !step.kept)
+  return firstMiss === -1 ? outcome.steps.at(-1) : outcome.steps[firstMiss - 1]
+}
+
+/** The first rate the server could not keep up with: where to profile it. */
+export function breakingRate(outcome: RelayOutcome): number | undefined {
+  return outcome.steps.find((step) => !step.kept)?.offered
+}
+
+const peak = (outcome: RelayOutcome) => Math.max(0, ...outcome.steps.map((step) => step.deliveredPerSecond))
+
+function stepTable(outcome: RelayOutcome): string {
+  return table(['offered/s', 'delivered/s', 'p50', 'p99', 'max', 'unanswered', 'errors', 'server CPU', 'generator CPU', 'kept up'], outcome.steps.map((step) => [
+    count(step.offered), count(step.deliveredPerSecond), ms(step.latency.p50), ms(step.latency.p99), ms(step.latency.max),
+    count(step.unanswered), count(step.errors), `${step.server.cpuPercent.toFixed(0)} %`, `${step.generatorCpu.toFixed(0)} %`, step.kept ? 'yes' : 'no',
+  ]))
+}
+
+export function rampReport(plan: RelayPlan, { parley, socketIo }: RelayComparison, load: number): string {
+  const parleyKept = sustainedStep(parley)
+  const socketKept = sustainedStep(socketIo)
+  const sustained = (step: StepOutcome | undefined) => (step ? `${count(step.offered)} round trips/s` : 'none')
+  const ratio = parleyKept && socketKept ? parleyKept.offered / socketKept.offered : 0
+  const stepIndex = (o: RelayOutcome) => Math.max(0, o.steps.indexOf(sustainedStep(o)!))
+  return [
+    '## Load: the highest rate 200 visitors can be served (`npm run bench -- ramp`)',
+    '',
+    wrap(`${dateAndMachine(load)} ${count(plan.visitors)} visitors; the total rate climbs through
+      ${RATES.map(count).join(', ')} round trips/s, ${plan.steps[0]!.seconds} s a step, and stops at the first step
+      the server falls behind in. A step is kept up with when round trips delivered during it reach
+      ${KEPT_UP.deliveredShare * 100} % of those offered, p99 stays under ${KEPT_UP.p99Ms} ms, and no message
+      is lost or refused. ${describeRelay(plan)}`),
+    '',
+    table(['measure', 'Parley', 'socket.io', 'Parley ÷ socket.io'], [
+      ['**sustained durable throughput**', `**${sustained(parleyKept)}**`, `**${sustained(socketKept)}**`, ratio ? `${ratio.toFixed(2)}×` : '—'],
+      ['peak delivered, any step', `${count(peak(parley))} round trips/s`, `${count(peak(socketIo))} round trips/s`, `${(peak(parley) / Math.max(1, peak(socketIo))).toFixed(2)}×`],
+      ['messages stored per second at the sustained rate (2 per round trip)', parleyKept ? count(2 * parleyKept.offered) : '—', socketKept ? count(2 * socketKept.offered) : '—', ''],
+    ]),
+    '',
+    'At each server\'s sustained rate:',
+    '',
+    table(['measure', 'Parley', 'socket.io'], relayRows([parley, socketIo], stepIndex)),
+    '',
+    table(['target (from the issue)', 'result', 'met'], [[`sustained durable throughput at least ${TARGET_RATIO}× the socket.io baseline's`, ratio ? `${ratio.toFixed(2)}×` : '—', yesNo(ratio >= TARGET_RATIO)]]),
+    '',
+    'Every step, Parley:',
+    '',
+    stepTable(parley),
+    '',
+    'Every step, socket.io:',
+    '',
+    stepTable(socketIo),
+    '',
+  ].join('\n')
+}
