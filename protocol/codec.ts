@@ -54,9 +54,22 @@ export function createClientDecoder(limits: Limits = defaultLimits) {
   }
 }
 
+/**
+ * Longest error message. Valibot's messages quote the value they refused, and a path names the
+ * keys it went through: both come from the frame, which may be 64 KiB of one string.
+ */
+const MAX_MESSAGE_LENGTH = 200
+
+/** Cuts a text to `max` UTF-16 units, marking the cut, never between the halves of a surrogate pair. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1
+  return `${text.slice(0, end)}…`
+}
+
 function describeIssue(type: string, issue: v.BaseIssue<unknown>): string {
-  const path = issue.path?.map((item) => String(item.key)).join('.')
-  return `${type}${path ? `.${path}` : ''}: ${issue.message}`
+  const path = issue.path?.map((item) => clip(String(item.key), 32)).join('.')
+  return clip(`${type}${path ? `.${path}` : ''}: ${issue.message}`, MAX_MESSAGE_LENGTH)
 }
 
 const serverTypes = new Set<ServerFrameType>([
