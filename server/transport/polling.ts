@@ -224,15 +224,29 @@ export function createPollingTransport(options: PollingTransportOptions) {
     return c.body(answer.body, answer.status as ContentfulStatusCode)
   }
 
+  /**
+   * A POST's body, or undefined when it arrived cut short. A request whose connection is reset
+   * before its body is read yields what had arrived (often nothing) rather than an error; applied,
+   * it would use up its number `n`, and the client's retry with the whole body would be dropped
+   * as already applied.
+   */
+  async function wholeBody(c: Context): Promise<string | undefined> {
+    const body = await c.req.text()
+    const declared = c.req.header('content-length')
+    return declared !== undefined && Buffer.byteLength(body) < Number(declared) ? undefined : body
+  }
+
   /** A request of an open session, answered here or by the node that owns the session. */
   async function handle(c: Context, method: PollRequest['method']): Promise<Response> {
+    const body = method === 'POST' ? await wholeBody(c) : undefined
+    if (method === 'POST' && body === undefined) return respond(c, errorAnswer(400, 'incomplete_body', 'the request body is shorter than its Content-Length'))
     const request: PollRequest = {
       method,
       sid: c.req.query('sid') ?? '',
       site: c.req.query('site'),
       n: c.req.query('n'),
       ack: c.req.query('ack'),
-      body: method === 'POST' ? await c.req.text() : undefined,
+      body,
     }
     const owner = ownerOf(request.sid)
     if (!relay || owner === nodeId || owner === '') return respond(c, await answerLocally(request, c.req.raw.signal))

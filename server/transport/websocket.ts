@@ -93,7 +93,14 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
 
   return {
     handler,
-    injectWebSocket,
+    /** Answers upgrades on `server`. */
+    injectWebSocket(server: Parameters<typeof injectWebSocket>[0]) {
+      // Node hands an upgrading socket over with no 'error' listener, and @hono/node-ws takes it
+      // only once the app has answered (the site's Origin check reads the store): a client that
+      // resets meanwhile would throw out of the process. The socket is destroyed either way.
+      server.on('upgrade', (_request: unknown, socket: NodeJS.EventEmitter) => socket.on('error', function resetWhileUpgrading() {}))
+      injectWebSocket(server)
+    },
     /** Closes every socket that is still open (after the chat layer said goodbye). */
     close() {
       clearInterval(heartbeat)
