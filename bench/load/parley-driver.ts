@@ -1,6 +1,6 @@
 /**
  * Parley's side of the load generator: its own wire protocol (protocol/), carried by the very
- * transports the widget and the console use (client/), over a `ws` socket or Node's fetch.
+ * transports the widget and the console use (client/), over a `ws` socket or node:http.
  * Agents sign in through POST /api/auth/login and connect with their session cookie.
  */
 import WebSocket from 'ws'
@@ -8,6 +8,7 @@ import { pollingTransport, websocketTransport, type Transport } from '../../clie
 import type { Link } from '../../client/transport.js'
 import { decodeServerFrame, encode, type ClientFrame, type ServerFrame } from '../../protocol/index.js'
 import type { AgentEvents, ChatDriver, VisitorEvents, VisitorTransport } from './chat-driver.js'
+import { nodeHttpFetch } from './node-http-fetch.js'
 
 export interface ParleyAgentAccount {
   email: string
@@ -66,7 +67,7 @@ async function signIn(url: string, account: ParleyAgentAccount): Promise<string>
 }
 
 export function parleyDriver(options: ParleyDriverOptions): ChatDriver {
-  const polling = pollingTransport()
+  const polling = pollingTransport(nodeHttpFetch)
   const visitorWebSocket = websocketTransport(nodeSocket())
 
   return {

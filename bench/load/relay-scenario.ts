@@ -7,8 +7,9 @@
  * visitor send → stored → agent receives → agent answers → stored → visitor receives.
  *
  * Bounded: connections have a time limit each and together, every step its length, the
- * drain at the end 15 s; a ramp stops at the first step the server cannot keep up with.
+ * drain at the end 15 s; a ramp stops once the server has fallen behind in two steps in a row.
  */
+import os from 'node:os'
 import type { AgentLink, ChatDriver, VisitorLink, VisitorTransport } from './chat-driver.js'
 import { connectAll } from './connect-all.js'
 import { createLatencyRecorder, type LatencyRecorder, type LatencySummary } from './latency.js'
@@ -25,8 +26,8 @@ export interface RelayPlan {
   agents: number
   transport: VisitorTransport
   steps: RateStep[]
-  /** Ends a ramp at the first step the server falls behind in. */
-  stopAtFirstBreak?: boolean
+  /** Ends a ramp once the server has fallen behind in this many steps in a row. */
+  stopAfterMissedSteps?: number
 }
 
 export interface StepOutcome {
@@ -49,6 +50,8 @@ export interface StepOutcome {
 
 export interface RelayOutcome {
   server: string
+  /** The machine's 1-minute load average as this server's run began: other work slows every figure. */
+  loadAtStart: number
   transport: VisitorTransport
   visitors: { connected: number; failed: number; seconds: number; reasons: string[] }
   agents: { connected: number; failed: number }
@@ -97,6 +100,7 @@ export async function runRelayScenario(driver: ChatDriver, server: { pid: number
     errorsNow += 1
   }
 
+  const loadAtStart = os.loadavg()[0]!
   const memoryBefore = await settledRss(server.pid)
 
   // Agents first, so that every conversation has someone to go to.
@@ -148,6 +152,7 @@ export async function runRelayScenario(driver: ChatDriver, server: { pid: number
   const ownCpu = watchOwnCpu()
   const measured: Omit<StepOutcome, 'latency' | 'unanswered' | 'kept'>[] = []
   let cursor = 0
+  let missedInARow = 0
   for (const [index, step] of plan.steps.entries()) {
     serverCpu.window()
     ownCpu()
@@ -177,7 +182,8 @@ export async function runRelayScenario(driver: ChatDriver, server: { pid: number
     const p99 = recorders[index]!.summary().p99
     console.log(`  ${driver.name} ${step.perSecond}/s: ${outcome.deliveredPerSecond.toFixed(0)} round trips/s, p99 ${p99.toFixed(1)} ms so far, backlog ${backlog}, ${outcome.errors} errors, server CPU ${outcome.server.cpuPercent.toFixed(0)} %, generator CPU ${outcome.generatorCpu.toFixed(0)} %`)
     const fellBehind = outcome.deliveredPerSecond < KEPT_UP.deliveredShare * step.perSecond || backlog > step.perSecond || p99 > KEPT_UP.p99Ms
-    if (plan.stopAtFirstBreak && fellBehind) break
+    missedInARow = fellBehind ? missedInARow + 1 : 0
+    if (plan.stopAfterMissedSteps !== undefined && missedInARow >= plan.stopAfterMissedSteps) break
   }
   serverCpu.stop()
 
@@ -198,6 +204,7 @@ export async function runRelayScenario(driver: ChatDriver, server: { pid: number
   const clients = links.length + agents.links.length
   return {
     server: driver.name,
+    loadAtStart,
     transport: plan.transport,
     visitors: { connected: links.length, failed: visitors.failures, seconds: visitors.seconds, reasons: visitors.reasons },
     agents: { connected: agents.links.length, failed: agents.failures },

@@ -3,8 +3,8 @@
  * server-process.ts): Parley from its build (`dist/`, as it is deployed), the socket.io
  * baseline, and a bare `ws` server as the floor for memory.
  */
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -17,6 +17,21 @@ const PARLEY_CLI = path.join(ROOT, 'dist/server/cli.js')
 const AGENT_PASSWORD = 'bench-agent-password'
 /** Parley's highest agent capacity: one agent per site takes 100 chats. */
 const AGENT_CAPACITY = 100
+
+/**
+ * Which Parley was measured: the build's time and the commit checked out then. The build may
+ * hold changes not yet committed; its time tells which.
+ */
+export function parleyBuild(): string {
+  const built = statSync(PARLEY_CLI).mtime.toISOString().replace('T', ' ').slice(0, 16)
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  } catch {
+    // not a git checkout
+  }
+  return `the build of ${built} UTC (HEAD ${commit} when measured)`
+}
 
 export interface ParleyDatabase {
   databaseUrl: string

@@ -46,8 +46,10 @@ export async function runSocketIoRelay(plan: RelayPlan): Promise<RelayOutcome> {
   }
 }
 
-export async function compareRelay(plan: RelayPlan): Promise<RelayComparison> {
+/** `settle` runs between the two servers' turns (waiting for a quiet machine, say). */
+export async function compareRelay(plan: RelayPlan, settle: () => Promise<unknown> = async () => {}): Promise<RelayComparison> {
   const parley = await runParleyRelay(plan)
+  await settle()
   const socketIo = await runSocketIoRelay(plan)
   return { parley, socketIo }
 }

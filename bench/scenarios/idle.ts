@@ -10,7 +10,7 @@ import { connectBareWebSocket } from '../load/bare-ws-driver.js'
 import type { VisitorEvents } from '../load/chat-driver.js'
 import { runIdleScenario, type IdleOutcome } from '../load/idle-scenario.js'
 import { parleyDriver } from '../load/parley-driver.js'
-import { prepareParleyDatabase, startBareWs, startParley, startSocketIoBaseline } from '../load/servers.js'
+import { parleyBuild, prepareParleyDatabase, startBareWs, startParley, startSocketIoBaseline } from '../load/servers.js'
 import type { ServerProcess } from '../load/server-process.js'
 import { socketIoDriver } from '../load/socketio-driver.js'
 import { count, dateAndMachine, kb, mb, table, wrap, yesNo } from '../results-file.js'
@@ -30,7 +30,8 @@ async function measure(start: () => Promise<ServerProcess>, connections: number,
   }
 }
 
-export async function runIdle(connections: number): Promise<IdleOutcome[]> {
+/** `settle` runs between the servers' turns (waiting for a quiet machine, say). */
+export async function runIdle(connections: number, settle: () => Promise<unknown> = async () => {}): Promise<IdleOutcome[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-idle-'))
   try {
     const database = await prepareParleyDatabase(dir, SITES)
@@ -38,10 +39,12 @@ export async function runIdle(connections: number): Promise<IdleOutcome[]> {
       const driver = parleyDriver({ url: server.url, siteKeys: database.siteKeys, agents: database.agents })
       return (index) => driver.connectVisitor(index, 'websocket', ignore)
     })
+    await settle()
     const socketIo = await measure(() => startSocketIoBaseline(dir, INSPECTOR), connections, (server) => {
       const driver = socketIoDriver({ url: server.url, sites: SITES })
       return (index) => driver.connectVisitor(index, 'websocket', ignore)
     })
+    await settle()
     const bare = await measure(() => startBareWs(INSPECTOR), connections, (server) => () => connectBareWebSocket(server.url))
     return [parley, socketIo, bare]
   } finally {
@@ -62,7 +65,7 @@ export function idleReport(outcomes: IdleOutcome[], connections: number, load: n
   return [
     `## Load: ${count(connections)} idle WebSocket visitors (\`npm run bench -- idle\`)`,
     '',
-    wrap(`${dateAndMachine(load)} Each server in its own child process on 127.0.0.1, started fresh; the generator
+    wrap(`${dateAndMachine(load)} Parley is ${parleyBuild()}. Each server in its own child process on 127.0.0.1, started fresh; the generator
       opens ${count(connections)} WebSockets, 100 at a time, and waits for each to be ready: for Parley, the visitor's
       \`hello\` answered by \`welcome\` (a visitor record is made and stored, as for a first page view); for
       socket.io, its handshake and the baseline's \`welcome\` (it stores a visitor row too); for bare \`ws\`,

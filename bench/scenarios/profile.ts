@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { summariseCpuProfile, type ProfileSummary } from '../load/cpu-profile.js'
 import type { RelayOutcome } from '../load/relay-scenario.js'
-import { ROOT } from '../load/servers.js'
+import { parleyBuild, ROOT } from '../load/servers.js'
 import { count, dateAndMachine, ms, table, wrap } from '../results-file.js'
 import { runParleyRelay } from './compare-relay.js'
 import { AGENTS } from './steady.js'
@@ -43,7 +43,7 @@ export function profileReport({ rate, seconds, outcome, summary }: ProfileRun, l
   return [
     '## Load: where Parley\'s CPU goes when saturated (`npm run bench -- profile`)',
     '',
-    wrap(`${dateAndMachine(load)} The throughput scenario's set-up (${count(outcome.visitors.connected)} visitors, ${AGENTS} echo-bot
+    wrap(`${dateAndMachine(load)} Parley is ${parleyBuild()}. The throughput scenario's set-up (${count(outcome.visitors.connected)} visitors, ${AGENTS} echo-bot
       agents, WebSocket) at ${count(rate)} round trips/s offered for ${seconds} s, past what Parley sustains, with the server
       under \`node --cpu-prof\` (which slows it somewhat). It delivered ${step ? count(step.deliveredPerSecond) : '—'} round trips/s
       (p99 ${step ? ms(step.latency.p99) : '—'}). The profile covers the server's whole life (start-up, connections, warm-up,

@@ -6,6 +6,7 @@
 import type { VisitorTransport } from '../load/chat-driver.js'
 import type { RelayOutcome, RelayPlan } from '../load/relay-scenario.js'
 import { count, dateAndMachine, kb, mb, ms, table, wrap, yesNo } from '../results-file.js'
+import { parleyBuild } from '../load/servers.js'
 import type { RelayComparison } from './compare-relay.js'
 
 export const AGENTS = 10
@@ -35,20 +36,23 @@ export function relayRows(outcomes: RelayOutcome[], stepOf: (outcome: RelayOutco
     ['server RSS, mean (peak)', ...cell((_, s) => `${mb(s.server.rssMean)} (${mb(s.server.rssPeak)})`)],
     ['memory per connected client (RSS growth ÷ clients)', ...outcomes.map((o) => kb(o.memory.perClient))],
     ['generator CPU, % of one core', ...cell((_, s) => `${s.generatorCpu.toFixed(0)} %`)],
+    ['machine\'s 1-minute load average as the run began', ...outcomes.map((o) => o.loadAtStart.toFixed(1))],
   ]
 }
 
 export function describeRelay(plan: RelayPlan): string {
   return `${AGENTS} agents, each the only agent of one site, with capacity 100; visitor i visits site
     i mod ${AGENTS}. Each server runs in its own child process on 127.0.0.1 with a fresh database, one
-    after the other: Parley from its build (\`dist/server/cli.js serve\`, SQLite, logs at \`warn\`, the
+    after the other: Parley from ${parleyBuild()} (\`dist/server/cli.js serve\`, SQLite, logs at \`warn\`, the
     per-connection frame rate limit raised to 100,000/s since one echo-bot agent answers a hundred
     chats), then the socket.io baseline (\`bench/baseline/\`: socket.io 4 and better-sqlite3 with
     Parley's SQLite settings, WAL and synchronous=FULL; each message committed before it is
-    acknowledged or delivered). Every agent is an echo bot answering each visitor message of its
+    acknowledged or delivered). The one difference in how they store: Parley commits the writes of
+    one event-loop turn together (its group commit), the baseline each message on its own, as a
+    plain better-sqlite3 program does. Every agent is an echo bot answering each visitor message of its
     chats; a round trip is visitor send → stored → agent receives → agent answers → stored →
     visitor receives (two messages stored and delivered). Visitors connect over
-    ${plan.transport === 'polling' ? 'long polling (Parley: the widget\'s own polling client from `client/`; socket.io: its `polling` transport)' : 'WebSocket'},
+    ${plan.transport === 'polling' ? 'long polling (Parley: the widget\'s own polling client from `client/`, over node:http; socket.io: its `polling` transport, over node:http too)' : 'WebSocket'},
     agents over WebSocket. Each visitor first writes one message (opening and assigning its
     conversation, not measured); then visitors write in turn at an even total rate, whatever the
     answers (an open loop). CPU and RSS of the server process are read from /proc every 250 ms.`

@@ -10,7 +10,7 @@ import type { WidgetSizes } from '../widget-size.js'
 const OTHERS: [widget: string, figure: string, source: string][] = [
   [
     'Intercom Messenger',
-    'its Messenger bundle (`frame.js`) was "almost 600 kb of gzipped JavaScript" at the end of 2018, up from 400 kb; the post then describes cutting it by 65 %, without a figure for what was left',
+    'the Messenger bundle (`frame.js`) was "almost 600 kb of gzipped JavaScript" at the end of the year before the post (2019), up from 400 kb; the post then describes cutting it by 65 %, and gives no figure for what was left',
     '[Intercom blog, "Reducing the Intercom Messenger bundle size by 65%"](https://www.intercom.com/blog/reducing-intercom-messenger-bundle-size/)',
   ],
   [
