@@ -100,3 +100,29 @@ describe('the commit group', () => {
     db = new Database(file) // for afterEach
   })
 })
+
+describe('the commit group flushing the log off the event loop', () => {
+  it('answers after the flush, with the writes committed, durable and grouped as before', async () => {
+    const group = createCommitGroup(db, { walPath: `${file}-wal` })
+    const insert = db.transaction((text: string) => db.prepare('INSERT INTO notes (text) VALUES (?)').run(text).lastInsertRowid)
+    const before = await logFrames()
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => group.run(() => insert(`flushed ${i}`))))
+    expect(new Set(ids).size).toBe(50)
+    expect((await logFrames()) - before).toBeLessThanOrEqual(2)
+    // The commit ran with synchronous = NORMAL; the connection is back to FULL for everything else.
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    const reader = new Database(file, { readonly: true })
+    expect((reader.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n).toBe(50)
+    reader.close()
+    await group.close()
+  })
+
+  it('tells nobody their write is stored when the log cannot be flushed', async () => {
+    const group = createCommitGroup(db, { walPath: path.join(dir, 'missing', 'group.db-wal') })
+    const insert = db.transaction((text: string) => db.prepare('INSERT INTO notes (text) VALUES (?)').run(text))
+    const results = await Promise.allSettled([group.run(() => insert('a')), group.run(() => insert('b'))])
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected'])
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'ENOENT' })
+    await group.close()
+  })
+})

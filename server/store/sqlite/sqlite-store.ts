@@ -109,7 +109,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
   // (SQLITE_BUSY, which busy_timeout cannot wait out). The writes of the chat's hot path run in
   // the commit group (commit-group.ts), whose one transaction is immediate; in it, each of these
   // transaction functions is a savepoint.
-  const group = createCommitGroup(db)
+  // A file with FULL durability flushes its log for the group off the event loop (commit-group.ts).
+  const group = createCommitGroup(db, synchronous === 'full' && path !== ':memory:' ? { walPath: `${path}-wal` } : {})
   const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
   const updateVisitorTx = db.transaction((params: Record<string, unknown>) => statements().updateVisitor.get(params))
   const markReadTx = db.transaction((conversationId: number, role: Role, seq: number) => {
@@ -364,6 +365,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     async close() {
       if (!db.open) return
       group.flushNow()
+      await group.close()
       // Lets SQLite refresh the planner statistics it found worth having during this run.
       db.pragma('optimize')
       db.close()
