@@ -2,7 +2,7 @@
  * Parley against a socket.io baseline, and the widget and the export beside them.
  *
  *   npm run bench                      every scenario, in this order
- *   npm run bench -- steady            one (or several) of: widget steady polling ramp profile idle export
+ *   npm run bench -- steady            one (or several) of: widget steady polling ramp profile idle heap export
  *   npm run bench -- ramp --quick      a smaller, shorter run to try the bench; RESULTS.md is left alone
  *   npm run bench -- profile --rate 1500
  *
@@ -19,6 +19,7 @@ import { waitForQuietMachine } from './quiet-machine.js'
 import { dateAndMachine, writeSection } from './results-file.js'
 import { runBulkExport } from './scenarios/bulk-export.js'
 import { compareRelay } from './scenarios/compare-relay.js'
+import { heapReport, runHeapProfile } from './scenarios/heap.js'
 import { idleReport, runIdle } from './scenarios/idle.js'
 import { profileReport, runProfile } from './scenarios/profile.js'
 import { breakingRate, rampPlan, rampReport } from './scenarios/ramp.js'
@@ -26,7 +27,7 @@ import { steadyPlan, steadyReport } from './scenarios/steady.js'
 import { widgetSizesReport } from './scenarios/widget-sizes.js'
 import { measureWidgetSizes } from './widget-size.js'
 
-const SCENARIOS = ['widget', 'steady', 'polling', 'ramp', 'profile', 'idle', 'export'] as const
+const SCENARIOS = ['widget', 'steady', 'polling', 'ramp', 'profile', 'idle', 'heap', 'export'] as const
 type Scenario = (typeof SCENARIOS)[number]
 const RUN_LIMIT_MS = 150 * 60_000
 /** Before each scenario, at most this long waiting for other work on the machine to end. */
@@ -61,7 +62,7 @@ const scale = {
 function checkOpenFileLimit() {
   const limit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity)
   const needed = scale.idleConnections + 1000
-  if (chosen.includes('idle') && limit < needed) {
+  if ((chosen.includes('idle') || chosen.includes('heap')) && limit < needed) {
     console.error(`the open-file limit is ${limit}; the idle scenario needs ${needed}: raise it (ulimit -n ${needed}) or run without it`)
     process.exit(2)
   }
@@ -117,6 +118,9 @@ async function main() {
         break
       case 'idle':
         await publish(idleReport(await runIdle(scale.idleConnections, settle), scale.idleConnections, load))
+        break
+      case 'heap':
+        await publish(heapReport(await runHeapProfile(scale.idleConnections), load))
         break
       case 'export':
         if (quick) console.log('  (skipped with --quick: it fills a million messages)')

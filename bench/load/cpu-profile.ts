@@ -5,6 +5,7 @@
  * places to look at first.
  */
 import { readFile } from 'node:fs/promises'
+import { areaOf, shortenUrl } from './code-location.js'
 
 interface ProfileNode {
   id: number
@@ -33,22 +34,6 @@ export interface ProfileSummary {
   areas: SelfTime[]
 }
 
-/** `file:///…/node_modules/hono/dist/…` → `hono/dist/…`; Parley's build → `dist/server/…`. */
-function shorten(url: string, root: string): string {
-  const path = url.replace(/^file:\/\//, '')
-  const inModules = path.lastIndexOf('/node_modules/')
-  if (inModules !== -1) return path.slice(inModules + '/node_modules/'.length)
-  return path.startsWith(root) ? path.slice(root.length).replace(/^\//, '') : path
-}
-
-function areaOf(where: string, name: string): string {
-  if (where === '') return name.startsWith('(') ? name : '(native)'
-  if (where.startsWith('node:')) return 'node internals'
-  if (where.startsWith('dist/')) return `parley ${where.split('/').slice(1, -1).join('/')}`
-  const [scope, pkg] = where.split('/')
-  return scope?.startsWith('@') ? `${scope}/${pkg}` : (scope ?? where)
-}
-
 export async function summariseCpuProfile(file: string, root: string, top = 15): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
@@ -66,7 +51,7 @@ export async function summariseCpuProfile(file: string, root: string, top = 15):
       continue
     }
     busyMs += ms
-    const path = shorten(url, root)
+    const path = shortenUrl(url, root)
     const name = functionName || '(anonymous)'
     const where = path ? `${path}:${lineNumber + 1}` : ''
     const key = `${name} ${where}`

@@ -5,11 +5,27 @@
  */
 import WebSocket from 'ws'
 
+/** V8's sampling heap profile: a tree of allocation stacks with the bytes sampled at each. */
+export interface SamplingHeapProfile {
+  head: SamplingHeapNode
+}
+
+export interface SamplingHeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  /** Bytes of the sampled allocations made here and still alive when the profile was taken. */
+  selfSize: number
+  children: SamplingHeapNode[]
+}
+
 export interface HeapInspector {
   /** Collects garbage (twice: the first pass can leave what only a second one frees). */
   collectGarbage(): Promise<void>
   /** Bytes of live and not yet collected objects on the V8 heap. */
   heapUsed(): Promise<number>
+  /** Starts sampling allocations, one every `intervalBytes` on average. */
+  startSampling(intervalBytes?: number): Promise<void>
+  /** The allocations sampled since the start that are still alive (collect garbage first). */
+  takeSampledProfile(): Promise<SamplingHeapProfile>
   close(): void
 }
 
@@ -25,7 +41,7 @@ export async function openHeapInspector(inspectorUrl: string, timeoutMs = 30_000
     const message = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown> }
     if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? {})
   })
-  function call(method: string): Promise<Record<string, unknown>> {
+  function call(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = nextId++
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`inspector: ${method} took over ${timeoutMs} ms`)), timeoutMs)
@@ -34,7 +50,7 @@ export async function openHeapInspector(inspectorUrl: string, timeoutMs = 30_000
         waiting.delete(id)
         resolve(result)
       })
-      socket.send(JSON.stringify({ id, method }))
+      socket.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
     })
   }
   return {
@@ -44,6 +60,12 @@ export async function openHeapInspector(inspectorUrl: string, timeoutMs = 30_000
     },
     async heapUsed() {
       return (await call('Runtime.getHeapUsage')).usedSize as number
+    },
+    async startSampling(intervalBytes = 4096) {
+      await call('HeapProfiler.startSampling', { samplingInterval: intervalBytes })
+    },
+    async takeSampledProfile() {
+      return (await call('HeapProfiler.stopSampling')).profile as SamplingHeapProfile
     },
     close() {
       socket.close()
