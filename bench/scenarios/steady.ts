@@ -47,7 +47,7 @@ export function describeRelay(plan: RelayPlan): string {
     per-connection frame rate limit raised to 100,000/s since one echo-bot agent answers a hundred
     chats), then the socket.io baseline (\`bench/baseline/\`: socket.io 4 and better-sqlite3 with
     Parley's SQLite settings, WAL and synchronous=FULL; each message committed before it is
-    acknowledged or delivered). The one difference in how they store: Parley commits the writes of
+    acknowledged or delivered). The difference in how they store: Parley commits the writes of
     one event-loop turn together (its group commit), the baseline each message on its own, as a
     plain better-sqlite3 program does. Every agent is an echo bot answering each visitor message of its
     chats; a round trip is visitor send → stored → agent receives → agent answers → stored →
