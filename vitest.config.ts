@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
-import { POSTGRES_URL, postgresUnreachableBecause } from './test/support/test-database.js'
+import { missingServices } from './test/support/services.js'
 
 // Browser tests drive Debian's Chromium. Without it they are left out, loudly, except on CI,
 // where a missing browser must fail the run rather than pass it with less tested.
@@ -12,11 +12,7 @@ if (!withBrowser) {
 
 // The protocol suites run once more on PostgreSQL. Without one they are left out, loudly,
 // except on CI, where the run fails.
-const postgresProblem = await postgresUnreachableBecause()
-if (postgresProblem !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${POSTGRES_URL} is required on CI: ${postgresProblem}`)
-  console.warn(`\n*** PostgreSQL at ${POSTGRES_URL} not reachable (${postgresProblem}): the protocol suites on PostgreSQL (project postgres) are SKIPPED. Set PARLEY_TEST_POSTGRES_URL. ***\n`)
-}
+const withoutPostgres = await missingServices('the protocol suites on PostgreSQL (project postgres)', 'postgres')
 
 /** The suites that speak the chat protocol through test/support/chat-client.ts: they run over both transports and on both stores. */
 const protocolSuites = [
@@ -34,7 +30,7 @@ export default defineConfig({
     // Each test file starts its own servers; two cores run two files at a time well.
     maxWorkers: 2,
     // `--project postgres` without a PostgreSQL runs nothing: skipped, as warned above, not failed.
-    passWithNoTests: postgresProblem !== undefined,
+    passWithNoTests: withoutPostgres,
     projects: [
       {
         extends: true,
@@ -60,7 +56,7 @@ export default defineConfig({
         test: {
           // The protocol suites again, on PostgreSQL: each test server in a fresh schema of its own.
           name: 'postgres',
-          include: postgresProblem === undefined ? protocolSuites : [],
+          include: !withoutPostgres ? protocolSuites : [],
           env: { TEST_TRANSPORT: 'websocket', TEST_DATABASE: 'postgres' },
         },
       },

@@ -10,40 +10,22 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { AgentPresence, AgentPresenceFactory } from '../../server/realtime/agent-presence.js'
 import { createLocalAgentPresence } from '../../server/realtime/local-agent-presence.js'
 import { createRedisAgentPresence } from '../../server/realtime/redis-agent-presence.js'
+import { missingServices, REDIS_URL } from '../support/services.js'
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
-  probe.on('error', () => {})
-  try {
-    await probe.connect()
-    return (await probe.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    probe.disconnect()
-  }
-}
-
-const reachable = await redisAnswers(REDIS_URL)
-if (!reachable) {
-  if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} cannot be reached; on CI agent presence in Redis must be tested`)
-  console.warn(`\n*** SKIPPED: the agent presence cases in Redis, as no Redis answers at ${REDIS_URL} (set PARLEY_TEST_REDIS_URL) ***\n`)
-}
+const withoutRedis = await missingServices('the agent presence cases in Redis', 'redis')
 
 const GRACE_MS = 60
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A Redis connection for the presences of this file, each under a key prefix of its own. */
-const redis = reachable ? new Redis(REDIS_URL) : undefined
+const redis = withoutRedis ? undefined : new Redis(REDIS_URL)
 const inRedis: AgentPresenceFactory = (options) => createRedisAgentPresence({
   ...options, redis: redis!, prefix: `parley-test-${randomBytes(6).toString('hex')}:`, logger: pino({ level: 'silent' }), nodeTtlMs: 300,
 })
 
 describe.each<[string, AgentPresenceFactory, boolean]>([
   ['in memory', createLocalAgentPresence, false],
-  ['in Redis', inRedis, !reachable],
+  ['in Redis', inRedis, withoutRedis],
 ])('agent presence kept %s', (_kept, create, skip) => {
   let gone: number[] = []
   const opened: AgentPresence[] = []

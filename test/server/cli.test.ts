@@ -1,17 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../server/auth/password.js'
 import { hashToken } from '../../server/auth/tokens.js'
 import { openStore } from '../../server/store/open-store.js'
 import { migrations } from '../../server/store/sqlite/migrations.js'
+import { runParley } from '../support/parley-process.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const children: ChildProcess[] = []
 let dir: string
 let databaseUrl: string
 
@@ -20,44 +17,12 @@ beforeEach(async () => {
   databaseUrl = `sqlite:${path.join(dir, 'parley.db')}`
 })
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   await rm(dir, { recursive: true, force: true })
 })
 
-/** The environment of a child, without any setting of the test runner's own. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PARLEY_|PORT$|HOST$|PUBLIC_URL$|DATABASE_URL$|LOG_LEVEL$)/.test(name)) env[name] = value
-  }
-  return env
-}
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs `parley ARGS` against this test's database (unless `withDatabase` is false). */
-function parley(args: string[], { withDatabase = true } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const argv = ['--import', 'tsx', 'server/cli.ts', ...args, ...(withDatabase ? ['--database-url', databaseUrl] : [])]
-    const child = spawn(process.execPath, argv, { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    children.push(child)
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (chunk) => (stdout += chunk))
-    child.stderr!.on('data', (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`parley ${args.join(' ')} did not finish in 15 s`))
-    }, 15_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+function parley(args: string[], { withDatabase = true } = {}) {
+  return runParley([...args, ...(withDatabase ? ['--database-url', databaseUrl] : [])], 15_000)
 }
 
 /** Runs with --json and parses what it printed, insisting on success. */

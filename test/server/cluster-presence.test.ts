@@ -6,48 +6,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectAgent, connectVisitor } from '../support/chat-client.js'
 import { startTestServer, type TestServer } from '../support/test-server.js'
+import { missingServices, REDIS_URL } from '../support/services.js'
+import { dropSchema, freshSchemaName, postgresUrlOf } from '../support/test-database.js'
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-const POSTGRES_URL = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const GRACE_MS = 300
-
-/** Why the shared services cannot be used, or undefined when they can. */
-async function unavailableBecause(): Promise<string | undefined> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
-  redis.on('error', () => {})
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await redis.connect()
-    await redis.ping()
-  } catch {
-    return `no Redis answers at ${REDIS_URL} (set PARLEY_TEST_REDIS_URL)`
-  } finally {
-    redis.disconnect()
-  }
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-  } catch (error) {
-    return `PostgreSQL at ${POSTGRES_URL} not reachable (${error instanceof Error ? error.message : String(error)}; set PARLEY_TEST_POSTGRES_URL)`
-  } finally {
-    await client.end().catch(() => {})
-  }
-  return undefined
-}
-
-const problem = await unavailableBecause()
-if (problem !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`the two-node tests need PostgreSQL and Redis on CI: ${problem}`)
-  console.warn(`\n*** SKIPPED: the two-node presence tests, as ${problem} ***\n`)
-}
+const withoutServices = await missingServices('the two-node presence tests', 'postgres', 'redis')
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe.skipIf(problem !== undefined)('two nodes sharing PostgreSQL and Redis', () => {
+describe.skipIf(withoutServices)('two nodes sharing PostgreSQL and Redis', () => {
   let schema: string
   let prefix: string
   let a: TestServer
@@ -56,10 +26,10 @@ describe.skipIf(problem !== undefined)('two nodes sharing PostgreSQL and Redis',
   let onB: { url: string; wsUrl: string; site: TestServer['site'] }
 
   beforeEach(async () => {
-    schema = `parley_test_${randomBytes(6).toString('hex')}`
+    schema = freshSchemaName()
     prefix = `parley-test-${randomBytes(6).toString('hex')}:`
     const settings = {
-      'database-url': `${POSTGRES_URL}?schema=${schema}`,
+      'database-url': postgresUrlOf(schema),
       'redis-url': REDIS_URL,
       'redis-prefix': prefix,
       'agent-grace': String(GRACE_MS),
@@ -72,10 +42,7 @@ describe.skipIf(problem !== undefined)('two nodes sharing PostgreSQL and Redis',
 
   afterEach(async () => {
     await Promise.all([a?.stop(), b?.stop()])
-    const client = new pg.Client({ connectionString: POSTGRES_URL })
-    await client.connect()
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-    await client.end()
+    await dropSchema(schema)
     const redis = new Redis(REDIS_URL)
     const keys = await redis.keys(`${prefix}*`)
     if (keys.length > 0) await redis.del(...keys)

@@ -5,11 +5,7 @@
  *
  * Needs the local PostgreSQL and Redis: skipped loudly without them, failed on CI.
  */
-import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hashPassword } from '../../server/auth/password.js'
 import { createApiToken, createSite } from '../../server/admin/admin-actions.js'
 import { openStore } from '../../server/store/open-store.js'
 import type { Store } from '../../server/store/store.js'
@@ -17,39 +13,16 @@ import type { Agent, Site } from '../../server/store/types.js'
 import { connectAgent, connectVisitor, TestClient } from '../support/chat-client.js'
 import { startParleyProcess, type ParleyProcess } from '../support/parley-process.js'
 import { openPollingLink } from '../support/polling-link.js'
-import { HOST_ORIGIN, TEST_PASSWORD } from '../support/test-server.js'
+import { HOST_ORIGIN, TEST_PASSWORD, TEST_PASSWORD_HASH } from '../support/test-server.js'
+import { missingServices, REDIS_URL } from '../support/services.js'
+import { dropSchema, freshSchemaName, postgresUrlOf } from '../support/test-database.js'
 
-const POSTGRES_URL = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const withoutServices = await missingServices('the three-node tests', 'postgres', 'redis')
 
-/** Why the services are missing, or undefined when both answer. */
-async function servicesMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 })
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
-  redis.on('error', () => {})
-  try {
-    await client.connect()
-    await redis.connect()
-    await redis.ping()
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  } finally {
-    await client.end().catch(() => {})
-    redis.disconnect()
-  }
-}
+const schema = freshSchemaName()
+const databaseUrl = postgresUrlOf(schema)
 
-const missing = await servicesMissing()
-if (missing !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL (${POSTGRES_URL}) and Redis (${REDIS_URL}) are required on CI: ${missing}`)
-  console.warn(`\n*** SKIPPED: the three-node tests, as PostgreSQL or Redis is missing (${missing}) ***\n`)
-}
-
-const schema = `parley_test_${randomBytes(6).toString('hex')}`
-const databaseUrl = `${POSTGRES_URL}?schema=${schema}`
-
-describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis', () => {
+describe.skipIf(withoutServices)('three nodes sharing PostgreSQL and Redis', () => {
   let store: Store
   let site: Site
   let ada: Agent
@@ -60,7 +33,7 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
   beforeAll(async () => {
     store = await openStore(databaseUrl)
     site = await createSite(store, { name: 'Shop', allowedOrigins: [HOST_ORIGIN] })
-    const passwordHash = await hashPassword(TEST_PASSWORD)
+    const passwordHash = TEST_PASSWORD_HASH
     ada = await store.createAgent({ name: 'Ada', email: 'ada@parley.test', passwordHash, role: 'agent', capacity: 50, siteIds: [site.id] })
     bo = await store.createAgent({ name: 'Bo', email: 'bo@parley.test', passwordHash, role: 'agent', capacity: 50, siteIds: [site.id] })
     const settings = {
@@ -80,10 +53,7 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
     await Promise.all(clients.map((client) => client.close().catch(() => {})))
     if (nodes) await Promise.all(Object.values(nodes).map((node) => node.stop()))
     await store?.close()
-    const client = new pg.Client({ connectionString: POSTGRES_URL })
-    await client.connect()
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-    await client.end()
+    await dropSchema(schema)
   }, 30_000)
 
   /** Target of a client: a node, with the shared site. */
@@ -159,7 +129,7 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
   })
 
   it('routes waiting chats once across nodes, giving an agent\'s last free slot once', async () => {
-    const di = await store.createAgent({ name: 'Di', email: 'di@parley.test', passwordHash: await hashPassword(TEST_PASSWORD), role: 'agent', capacity: 1, siteIds: [site.id] })
+    const di = await store.createAgent({ name: 'Di', email: 'di@parley.test', passwordHash: TEST_PASSWORD_HASH, role: 'agent', capacity: 1, siteIds: [site.id] })
     const onB = await connectAgent(on(nodes.b), di)
     clients.push(onB.client)
     const visitors = await Promise.all([nodes.a, nodes.c, nodes.a, nodes.c, nodes.a, nodes.c].map((node) => visitorOn(node)))
@@ -258,7 +228,7 @@ describe.skipIf(missing !== undefined)('three nodes sharing PostgreSQL and Redis
     expect(over.status).toBe(429)
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
 
-    const cy = await store.createAgent({ name: 'Cy', email: 'cy@parley.test', passwordHash: await hashPassword(TEST_PASSWORD), role: 'agent', capacity: 5, siteIds: [site.id] })
+    const cy = await store.createAgent({ name: 'Cy', email: 'cy@parley.test', passwordHash: TEST_PASSWORD_HASH, role: 'agent', capacity: 5, siteIds: [site.id] })
     const signIn = (node: ParleyProcess, password: string) =>
       fetch(`${node.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: cy.email, password }) })
     for (const node of [nodes.b, nodes.c, nodes.b]) expect((await signIn(node, 'wrong password')).status).toBe(401)

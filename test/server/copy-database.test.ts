@@ -6,12 +6,10 @@
  *
  * Without a reachable PostgreSQL the suite is skipped, loudly, except on CI, where it fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -19,9 +17,10 @@ import { hashPassword, verifyPassword } from '../../server/auth/password.js'
 import { openStore } from '../../server/store/open-store.js'
 import { migrations as sqliteMigrations } from '../../server/store/sqlite/migrations.js'
 import type { Agent, Conversation, Site, Store, Visitor } from '../../server/store/index.js'
+import { missingServices, POSTGRES_URL as connectionString } from '../support/services.js'
+import { runParley } from '../support/parley-process.js'
+import { postgresUrlOf } from '../support/test-database.js'
 
-const connectionString = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const root = fileURLToPath(new URL('../../', import.meta.url))
 const T0 = Date.UTC(2025, 0, 1)
 const MINUTE = 60_000
 const REOPEN_WINDOW = 30 * MINUTE
@@ -29,25 +28,7 @@ const PASSWORD = 'correct horse battery'
 /** More than one INSERT's worth (1000 rows), so batching is exercised. */
 const AUDIT_ENTRIES = 2345
 
-/** Why PostgreSQL cannot be used, or undefined when it can. */
-async function unreachableBecause(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const problem = await unreachableBecause()
-if (problem !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL at ${connectionString} is required on CI: ${problem}`)
-  console.warn(`\n*** PostgreSQL at ${connectionString} not reachable (${problem}): the copy-database tests are SKIPPED. Set PARLEY_TEST_POSTGRES_URL. ***\n`)
-}
+const withoutPostgres = await missingServices('the copy-database tests', 'postgres')
 
 /** Runs SQL on the test database as an operator would, outside any store. */
 async function onPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -60,42 +41,7 @@ async function onPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T
   }
 }
 
-const children: ChildProcess[] = []
-
-/** The environment of a child, without any setting of the test runner's own. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PARLEY_|PORT$|HOST$|PUBLIC_URL$|DATABASE_URL$|LOG_LEVEL$)/.test(name)) env[name] = value
-  }
-  return env
-}
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `parley ARGS` as an operator would. */
-function parley(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    children.push(child)
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (chunk) => (stdout += chunk))
-    child.stderr!.on('data', (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`parley ${args.join(' ')} did not finish in 30 s`))
-    }, 30_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const parley = (args: string[]) => runParley(args)
 
 interface Population {
   acme: Site
@@ -244,7 +190,7 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-describe.skipIf(problem !== undefined)('parley copy-database', () => {
+describe.skipIf(withoutPostgres)('parley copy-database', () => {
   let dir: string
   let sourcePath: string
   let schema: string
@@ -283,13 +229,10 @@ describe.skipIf(problem !== undefined)('parley copy-database', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'parley-copy-test-'))
     sourcePath = path.join(dir, 'parley.db')
     schema = `parley_copy_${randomBytes(6).toString('hex')}`
-    const url = new URL(connectionString)
-    url.searchParams.set('schema', schema)
-    target = url.toString()
+    target = postgresUrlOf(schema)
   })
 
   afterEach(async () => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     for (const store of opened.splice(0)) await store.close()
     await onPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
     await rm(dir, { recursive: true, force: true })

@@ -12,27 +12,9 @@ import type { Bus, BusMessage } from '../../server/realtime/bus.js'
 import { createRedisBus } from '../../server/realtime/redis-bus.js'
 import { connectAgent, connectVisitor } from '../support/chat-client.js'
 import { startTestServer } from '../support/test-server.js'
+import { missingServices, REDIS_URL } from '../support/services.js'
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
-  probe.on('error', () => {})
-  try {
-    await probe.connect()
-    return (await probe.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    probe.disconnect()
-  }
-}
-
-const reachable = await redisAnswers(REDIS_URL)
-if (!reachable) {
-  if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} cannot be reached; on CI the Redis bus must be tested`)
-  console.warn(`\n*** SKIPPED: the Redis bus tests, as no Redis answers at ${REDIS_URL} (set PARLEY_TEST_REDIS_URL) ***\n`)
-}
+const withoutRedis = await missingServices('the Redis bus tests', 'redis')
 
 /** Channels of this run only, so parallel runs and other users of the Redis are not heard. */
 const prefix = `parley-test-${randomBytes(6).toString('hex')}:`
@@ -97,7 +79,7 @@ async function until(probe: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-describe.skipIf(!reachable)('the Redis bus', () => {
+describe.skipIf(withoutRedis)('the Redis bus', () => {
   /** A plain connection that looks at Redis from outside the buses. */
   let observer: Redis
   const buses: Bus[] = []

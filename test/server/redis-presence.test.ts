@@ -12,27 +12,9 @@ import type { AgentPresence } from '../../server/realtime/agent-presence.js'
 import { createRedisAgentPresence } from '../../server/realtime/redis-agent-presence.js'
 import { createRedisVisitorPresence } from '../../server/realtime/redis-visitor-presence.js'
 import type { Visit, VisitorPresence } from '../../server/realtime/visitor-presence.js'
+import { missingServices, REDIS_URL } from '../support/services.js'
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
-  probe.on('error', () => {})
-  try {
-    await probe.connect()
-    return (await probe.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    probe.disconnect()
-  }
-}
-
-const reachable = await redisAnswers(REDIS_URL)
-if (!reachable) {
-  if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} cannot be reached; on CI presence in Redis must be tested`)
-  console.warn(`\n*** SKIPPED: the Redis presence tests, as no Redis answers at ${REDIS_URL} (set PARLEY_TEST_REDIS_URL) ***\n`)
-}
+const withoutRedis = await missingServices('the Redis presence tests', 'redis')
 
 const GRACE_MS = 200
 /** A node that stops refreshing is dead this long after its last refresh (it refreshes every 100 ms). */
@@ -51,7 +33,7 @@ async function until(probe: () => boolean | Promise<boolean>, what: string, time
 /** Departures reported, by which node: the test of "once across every node". */
 type Departure = { node: string; id: number; visit?: Visit }
 
-describe.skipIf(!reachable)('presence in Redis', () => {
+describe.skipIf(withoutRedis)('presence in Redis', () => {
   let prefix = ''
   let departures: Departure[] = []
   const connections: Redis[] = []

@@ -15,7 +15,8 @@ import { openPostgresStore } from '../../server/store/index.js'
 import type { DeliveryClaim, Store } from '../../server/store/index.js'
 import { startWebhooks, verifyWebhookSignature } from '../../server/webhooks/index.js'
 import { waitUntil } from '../support/node-transports.js'
-import { POSTGRES_URL, dropSchema, freshSchemaName, withoutPostgres } from '../store/postgres-test-schema.js'
+import { missingServices, POSTGRES_URL } from '../support/services.js'
+import { dropSchema, freshSchemaName } from '../support/test-database.js'
 
 const SECRET = 'whsec_nodes'
 const silent = createLogger('silent')
@@ -56,7 +57,7 @@ async function startReceiver() {
   }
 }
 
-describe.skipIf(withoutPostgres('the webhook tests across nodes'))('webhooks sent by two nodes sharing PostgreSQL', () => {
+describe.skipIf(await missingServices('the webhook tests across nodes', 'postgres'))('webhooks sent by two nodes sharing PostgreSQL', () => {
   const cleanups: (() => Promise<unknown>)[] = []
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()

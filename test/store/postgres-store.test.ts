@@ -10,13 +10,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPostgresStore } from '../../server/store/index.js'
 import type { Agent, PostgresStore, Site, Visitor } from '../../server/store/index.js'
 import { migrations } from '../../server/store/postgres/migrations.js'
-import { POSTGRES_URL as connectionString, dropSchema, freshSchemaName, onTheSide, withoutPostgres } from './postgres-test-schema.js'
+import { missingServices, POSTGRES_URL as connectionString } from '../support/services.js'
+import { dropSchema, freshSchemaName, onTheSide } from '../support/test-database.js'
 import { describeStoreCases } from './store.cases.js'
 
 const T0 = Date.UTC(2025, 0, 1)
 const widget = { color: '#0a7cff', greeting: 'Hi!', position: 'right' } as const
 
-describe.skipIf(withoutPostgres('the PostgresStore tests'))('PostgreSQL', () => {
+describe.skipIf(await missingServices('the PostgresStore tests', 'postgres'))('PostgreSQL', () => {
   let caseSchema = ''
   describeStoreCases(
     'PostgresStore',

@@ -1,6 +1,6 @@
 /**
- * A Parley node in a process of its own (`parley serve`), as an operator runs it: for tests
- * of several nodes, and of a node killed outright.
+ * Parley in processes of its own, as an operator runs it: a command run to its end, or a node
+ * (`parley serve`) for tests of several nodes and of a node killed outright.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -15,6 +15,31 @@ export function cleanEnv(): NodeJS.ProcessEnv {
     if (!/^(PARLEY_|PORT$|HOST$|PUBLIC_URL$|DATABASE_URL$|LOG_LEVEL$|REDIS_)/.test(name)) env[name] = value
   }
   return env
+}
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `parley ARGS` to its end, as an operator would; a run longer than `timeoutMs` is killed and fails. */
+export function runParley(args: string[], timeoutMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`parley ${args.join(' ')} did not finish in ${timeoutMs} ms`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }
 
 export interface ParleyProcess {

@@ -2,7 +2,6 @@
  * A database with a site and its agents in it, written before any server opens it: for tests
  * that run `parley serve` as a process of its own on it (parley-process.ts).
  */
-import { randomBytes, scryptSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,18 +9,7 @@ import { createSite } from '../../server/admin/admin-actions.js'
 import { openStore } from '../../server/store/open-store.js'
 import type { Agent, Site } from '../../server/store/types.js'
 import { freshDatabase } from './test-database.js'
-import { HOST_ORIGIN, TEST_PASSWORD } from './test-server.js'
-
-/**
- * TEST_PASSWORD with light scrypt parameters, as test-server.ts stores it: a hash carries its
- * parameters, so signing in checks it at this light cost too, not at the production one.
- */
-function lightPasswordHash(password = TEST_PASSWORD): string {
-  const params = { N: 1024, r: 8, p: 1 }
-  const salt = randomBytes(16)
-  const key = scryptSync(password.normalize('NFKC'), salt, 64, params)
-  return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$')
-}
+import { HOST_ORIGIN, TEST_PASSWORD_HASH } from './test-server.js'
 
 export interface PreparedDatabase {
   /** The DATABASE_URL to give `parley serve` and `openStore`. */
@@ -41,7 +29,7 @@ export async function prepareDatabase({ agents: count, capacity }: { agents: num
   const store = await openStore(database.url)
   try {
     const site = await createSite(store, { name: 'Shop', allowedOrigins: [HOST_ORIGIN] })
-    const passwordHash = lightPasswordHash()
+    const passwordHash = TEST_PASSWORD_HASH
     const agents: Agent[] = []
     for (let n = 1; n <= count; n += 1) {
       agents.push(await store.createAgent({

@@ -6,27 +6,37 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import pg from 'pg'
+import { POSTGRES_URL } from './services.js'
 
 export type DatabaseKind = 'sqlite' | 'postgres'
 
 /** The store the test servers of this test process run on. */
 export const DATABASE: DatabaseKind = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'
 
-/** The PostgreSQL the tests use; each server gets a schema of its own in it. */
-export const POSTGRES_URL = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export function freshSchemaName(): string {
+  return `parley_test_${randomBytes(6).toString('hex')}`
+}
 
-/** Why the PostgreSQL at `connectionString` cannot be used, or undefined when it can. */
-export async function postgresUnreachableBecause(connectionString = POSTGRES_URL): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 })
+/** Runs one statement on a connection of its own, outside any store. */
+export async function onTheSide<Row extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
   try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
+    return (await client.query<Row>(sql, params)).rows
   } finally {
-    await client.end().catch(() => {})
+    await client.end()
   }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await onTheSide(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+}
+
+/** A DATABASE_URL naming `schema` in the test PostgreSQL. */
+export function postgresUrlOf(schema: string): string {
+  const url = new URL(POSTGRES_URL)
+  url.searchParams.set('schema', schema)
+  return url.toString()
 }
 
 export interface TestDatabase {
@@ -49,20 +59,6 @@ export function freshDatabase(dir: string): TestDatabase {
     const file = path.join(dir, 'parley.db')
     return { url: `sqlite:${file}`, file, drop: async () => {} }
   }
-  const schema = `parley_test_${randomBytes(6).toString('hex')}`
-  const url = new URL(POSTGRES_URL)
-  url.searchParams.set('schema', schema)
-  return {
-    url: url.toString(),
-    file: undefined,
-    async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_URL })
-      await client.connect()
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      } finally {
-        await client.end()
-      }
-    },
-  }
+  const schema = freshSchemaName()
+  return { url: postgresUrlOf(schema), file: undefined, drop: () => dropSchema(schema) }
 }

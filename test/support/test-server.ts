@@ -27,7 +27,7 @@ export const HOST_ORIGIN = 'http://shop.test'
  * per agent: most of the suite's time on two cores. (The CLI tests still create agents the
  * real way.)
  */
-const TEST_PASSWORD_HASH = (() => {
+export const TEST_PASSWORD_HASH = (() => {
   const params = { N: 1024, r: 8, p: 1 }
   const salt = randomBytes(16)
   const key = scryptSync(TEST_PASSWORD.normalize('NFKC'), salt, 64, params)
