@@ -47,8 +47,11 @@ export interface CopyDatabaseResult {
   sourceMigrated: number[]
 }
 
-/** Kept by each store for itself: the target's own record of its migrations is not data. */
-const BOOKKEEPING_TABLES = new Set(['schema_migrations'])
+/**
+ * Kept by each store for itself, not data: the target's own record of its migrations, and
+ * SQLite's queue of messages waiting for its search index (PostgreSQL indexes as it stores).
+ */
+const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'messages_fts_pending'])
 const LATEST_SQLITE_VERSION = Math.max(0, ...sqliteMigrations.map((migration) => migration.version))
 /** PostgreSQL's limit on the parameters of one statement. */
 const MAX_PARAMETERS = 65_535

@@ -323,8 +323,12 @@ export interface Store {
   getWebhook(id: number): Promise<Webhook | undefined>
   updateWebhook(id: number, patch: Partial<Pick<Webhook, 'url' | 'events' | 'active' | 'secret'>>): Promise<Webhook | undefined>
   deleteWebhook(id: number): Promise<boolean>
-  /** Queues one delivery per active webhook of the site that wants this event; returns how many. */
-  enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string, now: number, conversationId?: number): Promise<number>
+  /**
+   * Queues one delivery per active webhook of the site that wants this event; returns how many.
+   * A payload given as a function is built only if some webhook wants the event: most sites
+   * have none, and every event of every chat passes here.
+   */
+  enqueueWebhookDeliveries(siteId: number, event: WebhookEvent, payload: string | (() => string), now: number, conversationId?: number): Promise<number>
   /**
    * Leases pending deliveries whose time has come and that nobody holds (or whose lease ran
    * out), oldest first, until `now + leaseMs`: until then no other claim returns them, on any

@@ -69,7 +69,7 @@ export function startWebhooks({
 
   function enqueue(event: DomainEvent) {
     if (stopped) return
-    const payload = JSON.stringify(webhookPayload(event))
+    const payload = () => JSON.stringify(webhookPayload(event))
     queued = queued
       .then(() => store.enqueueWebhookDeliveries(event.conversation.siteId, event.type, payload, Date.now(), event.conversation.id))
       .then((count) => {

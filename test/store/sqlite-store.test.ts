@@ -160,6 +160,69 @@ describe('SqliteStore on its file', () => {
     expect(await store.searchMessages({ siteIds: [1], text: 'parcel', limit: 10 })).toEqual([])
   })
 
+  it('indexes stored messages for search in the background, and a search never misses one still waiting', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const visitor = await store.createVisitor(site.id, 'visitor-token', {}, T0)
+    const waiting = () => inspect((db) => db.prepare('SELECT count(*) FROM messages_fts_pending').pluck().get())
+    const say = (clientId: string, text: string) =>
+      store.appendVisitorMessage({ siteId: site.id, visitorId: visitor.id, clientId, text, reopenWindowMs: 0, now: T0 })
+
+    await say('c1', 'my parcel is lost')
+    expect(waiting()).toBe(1)
+    await expect.poll(waiting, { timeout: 5_000, interval: 100 }).toBe(0)
+    expect((await store.searchMessages({ siteIds: [site.id], text: 'parcel', limit: 10 })).map((hit) => hit.message.text)).toEqual(['my parcel is lost'])
+
+    // Searched for straight after it was stored, before any batch: found all the same.
+    await say('c2', 'the parcel arrived after all')
+    expect(waiting()).toBe(1)
+    expect(await store.searchMessages({ siteIds: [site.id], text: 'parcel', limit: 10 })).toHaveLength(2)
+    expect(await store.listConversations({ siteIds: [site.id], text: 'arrived' }, 10)).toHaveLength(1)
+    expect(waiting()).toBe(0)
+  })
+
+  it('keeps the search index whole when messages are erased before or after they were indexed', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const erased = await store.createVisitor(site.id, 'erased', {}, T0)
+    const kept = await store.createVisitor(site.id, 'kept', {}, T0)
+    const say = (visitorId: number, clientId: string, text: string) =>
+      store.appendVisitorMessage({ siteId: site.id, visitorId, clientId, text, reopenWindowMs: 0, now: T0 })
+    await say(erased.id, 'e1', 'refund for order one')
+    await store.searchMessages({ siteIds: [site.id], text: 'refund', limit: 10 }) // e1 indexed
+    await say(erased.id, 'e2', 'refund for order two') // e2 still waiting
+    await store.deleteVisitor(erased.id)
+    // The erased visitor's last message id is free again: the next message may take it.
+    await say(kept.id, 'k1', 'refund for order three')
+
+    expect((await store.searchMessages({ siteIds: [site.id], text: 'refund', limit: 10 })).map((hit) => hit.message.text))
+      .toEqual(['refund for order three'])
+    const checked = new Database(path)
+    // Throws if the index holds anything the messages table does not, or misses what it does.
+    checked.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run()
+    checked.close()
+  })
+
+  it('builds a webhook payload only when some webhook wants the event', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    let built = 0
+    const payload = () => {
+      built += 1
+      return '{"n":1}'
+    }
+
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
+    await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['conversation.closed'] })
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
+    expect(built).toBe(0)
+    expect(await store.enqueueWebhookDeliveries(site.id, 'conversation.closed', payload, T0)).toBe(1)
+    expect(built).toBe(1)
+  })
+
   it('leaves no readable trace of an erased visitor in the database file', async () => {
     const store = open()
     await store.migrate()
@@ -169,6 +232,8 @@ describe('SqliteStore on its file', () => {
     const erased = await store.createVisitor(site.id, 'erased', { name: 'Zebedee Quixotic', email: 'zq@private.example' }, T0)
     for (let i = 0; i < 20; i++) {
       await store.appendVisitorMessage({ siteId: site.id, visitorId: erased.id, clientId: `c${i}`, text: `my passport is XK-SECRET-${i}`, reopenWindowMs: 0, now: T0 + i })
+      // The first half in the search index, the rest still waiting for it, when the erasure comes.
+      if (i === 9) expect(await store.searchMessages({ siteIds: [site.id], text: 'passport', limit: 20 })).toHaveLength(10)
     }
 
     await store.deleteVisitor(erased.id)

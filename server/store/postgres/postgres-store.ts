@@ -561,7 +561,8 @@ export function openPostgresStore({ connectionString, schema = 'public', maxConn
         INSERT INTO webhook_deliveries (webhook_id, conversation_id, event, payload, status, next_attempt_at, created_at)
         SELECT id, $1, $2, $3, 'pending', $4, $4 FROM webhooks
         WHERE site_id = $5 AND active AND EXISTS (SELECT 1 FROM json_array_elements_text(webhooks.events) AS wanted WHERE wanted = $2)`,
-      [conversationId ?? null, event, payload, now, siteId])
+      // Built in any case: asking first would cost a round trip to the database of its own.
+      [conversationId ?? null, event, typeof payload === 'string' ? payload : payload(), now, siteId])
       return result.rowCount ?? 0
     },
 

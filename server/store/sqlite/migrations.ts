@@ -279,4 +279,32 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE webhook_deliveries ADD COLUMN leased_until INTEGER;
     `,
   },
+  {
+    version: 7,
+    name: 'messages indexed for search in batches',
+    sql: /* sql */ `
+      -- A stored message waits here until search-index.ts puts its words in messages_fts, with
+      -- others, in one batch: a segment of the index per batch rather than per commit.
+      CREATE TABLE messages_fts_pending (message_id INTEGER PRIMARY KEY) STRICT;
+
+      DROP TRIGGER messages_fts_insert;
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind = 'message' BEGIN
+        INSERT INTO messages_fts_pending (message_id) VALUES (new.id);
+      END;
+      -- A message still waiting has nothing in the index to take out.
+      DROP TRIGGER messages_fts_delete;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind = 'message' BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', old.id, old.text
+          WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE message_id = old.id);
+        DELETE FROM messages_fts_pending WHERE message_id = old.id;
+      END;
+      -- A message still waiting is indexed with whatever text it has by then.
+      DROP TRIGGER messages_fts_update;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+      WHEN old.kind = 'message' AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE message_id = old.id) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+    `,
+  },
 ]

@@ -24,6 +24,7 @@ import {
 } from '../shared-rows.js'
 import { createLocalLocks } from '../local-locks.js'
 import { toFtsQuery } from './fts-query.js'
+import { startSearchIndex } from './search-index.js'
 import { migrations } from './migrations.js'
 
 export interface SqliteStoreOptions {
@@ -111,6 +112,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
   // transaction functions is a savepoint.
   // A file with FULL durability flushes its log for the group off the event loop (commit-group.ts).
   const group = createCommitGroup(db, synchronous === 'full' && path !== ':memory:' ? { walPath: `${path}-wal` } : {})
+  const searchIndex = startSearchIndex(db, group)
   const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
   const updateVisitorTx = db.transaction((params: Record<string, unknown>) => statements().updateVisitor.get(params))
   const markReadTx = db.transaction((conversationId: number, role: Role, seq: number) => {
@@ -364,7 +366,11 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
 
     async close() {
       if (!db.open) return
+      searchIndex.stop()
       group.flushNow()
+      // A file left closed has its index complete: whoever opens it next, to read, writes nothing.
+      // (Statements prepared means the schema is there: an unmigrated file has nothing to index.)
+      if (prepared) searchIndex.catchUp()
       await group.close()
       // Lets SQLite refresh the planner statistics it found worth having during this run.
       db.pragma('optimize')
@@ -605,7 +611,12 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     },
 
     async enqueueWebhookDeliveries(siteId, event, payload, now, conversationId) {
-      return statements().enqueueDeliveries.run({ siteId, event, payload, now, conversationId: conversationId ?? null }).changes
+      const s = statements()
+      // A read first: no write transaction, and no payload built, for a site nobody listens to.
+      if (!s.webhookWants.get({ siteId, event })) return 0
+      return s.enqueueDeliveries.run({
+        siteId, event, payload: typeof payload === 'string' ? payload : payload(), now, conversationId: conversationId ?? null,
+      }).changes
     },
 
     async claimDueDeliveries({ now, limit, leaseMs, claimant }) {
@@ -638,6 +649,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       const match = toFtsQuery(query.text)
       if (match === undefined || query.siteIds.length === 0) return []
       const s = statements()
+      searchIndex.catchUp()
       const statement = query.publicOnly ? s.searchPublic : s.searchAll
       return statement.all({ match, siteIds: JSON.stringify(query.siteIds), limit: query.limit }).map(toSearchHit)
     },
@@ -703,6 +715,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       if (filter.text !== undefined) {
         const match = toFtsQuery(filter.text)
         if (match === undefined) return []
+        searchIndex.catchUp()
         where.push(`id IN (SELECT messages.conversation_id FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid
           WHERE messages_fts MATCH @match)`)
         params.match = match
@@ -867,6 +880,9 @@ function prepareStatements(db: Database.Database, path: string) {
     updateWebhook: db.prepare<Record<string, unknown>, WebhookRow>(
       'UPDATE webhooks SET url = @url, secret = @secret, events = @events, active = @active WHERE id = @id RETURNING *'),
     deleteWebhook: db.prepare<[number]>('DELETE FROM webhooks WHERE id = ?'),
+    webhookWants: db.prepare<Record<string, unknown>, number>(`
+      SELECT EXISTS (SELECT 1 FROM webhooks
+        WHERE site_id = @siteId AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = @event))`).pluck(),
     enqueueDeliveries: db.prepare<Record<string, unknown>>(`
       INSERT INTO webhook_deliveries (webhook_id, conversation_id, event, payload, status, next_attempt_at, created_at)
       SELECT id, @conversationId, @event, @payload, 'pending', @now, @now FROM webhooks

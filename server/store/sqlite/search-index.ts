@@ -1,0 +1,76 @@
+/**
+ * Keeps the full-text index (messages_fts) up with the messages, in batches. A message's insert
+ * only notes its id in messages_fts_pending (migration 7); the words go into the index here,
+ * a batch at a time, rather than in the message's own commit. FTS5 writes a new index segment
+ * for every transaction that touches it, and merges segments as they pile up: indexing each
+ * turn's few messages as they are stored cost about a quarter of the store's time per message
+ * on the chat's hot path, and one segment per batch costs a fraction of that.
+ *
+ * Search never sees a stale index: whoever reads the index calls `catchUp()` first, which
+ * indexes whatever is still waiting. Deleting or editing a message that is still waiting
+ * leaves the index alone (the triggers of migration 7), so the index never holds words of a
+ * message that is gone.
+ */
+import type Database from 'better-sqlite3'
+import type { CommitGroup } from './commit-group.js'
+
+/** How often waiting messages are indexed while nobody searches. */
+const INDEX_EVERY_MS = 1_000
+/** Messages indexed per transaction: bounds how long one batch holds the event loop. */
+const BATCH_SIZE = 5_000
+
+export interface SearchIndex {
+  /** Indexes everything still waiting, now. Call before reading messages_fts. */
+  catchUp(): void
+  /** Stops the background batches (what still waits stays in messages_fts_pending for the next start). */
+  stop(): void
+}
+
+export function startSearchIndex(db: Database.Database, group: CommitGroup): SearchIndex {
+  // Prepared on first use: the tables exist only once the store has migrated.
+  let statements: ReturnType<typeof prepare> | undefined
+  const prepare = () => ({
+    waiting: db.prepare<[], number>('SELECT message_id FROM messages_fts_pending ORDER BY message_id LIMIT 1').pluck(),
+    index: db.prepare<[number, number]>(`
+      INSERT INTO messages_fts (rowid, text)
+      SELECT messages.id, messages.text FROM messages_fts_pending
+      JOIN messages ON messages.id = messages_fts_pending.message_id
+      WHERE messages_fts_pending.message_id >= ? AND messages_fts_pending.message_id <= ?`),
+    lastOfBatch: db.prepare<[number], number>(`
+      SELECT max(message_id) FROM (
+        SELECT message_id FROM messages_fts_pending WHERE message_id >= ? ORDER BY message_id LIMIT ${BATCH_SIZE})`).pluck(),
+    forget: db.prepare<[number, number]>('DELETE FROM messages_fts_pending WHERE message_id >= ? AND message_id <= ?'),
+  })
+
+  /** Indexes one batch; whether there was anything to index. */
+  const indexBatch = db.transaction(function indexBatch(): boolean {
+    statements ??= prepare()
+    const first = statements.waiting.get()
+    if (first === undefined) return false
+    const last = statements.lastOfBatch.get(first)!
+    statements.index.run(first, last)
+    statements.forget.run(first, last)
+    return true
+  })
+
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    // With the turn's other writes, in the commit group: no commit of its own on the event loop.
+    group.run(indexBatch)
+      .catch(() => {}) // left waiting; the next tick or the next search tries again
+      .finally(() => { running = false })
+  }, INDEX_EVERY_MS)
+  timer.unref()
+
+  return {
+    catchUp() {
+      // IMMEDIATE, as every write here: the write lock before the first read.
+      while (indexBatch.immediate()) { /* until nothing waits */ }
+    },
+    stop() {
+      clearInterval(timer)
+    },
+  }
+}
