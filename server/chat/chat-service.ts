@@ -333,11 +333,14 @@ export function createChatService(options: ChatServiceOptions) {
     async agentSend(agent: Agent, conversationId: number, clientId: string, text: string, receivedAt: number, note = false) {
       let conversation = await visibleConversation(agent, conversationId)
       // A resend of a stored message is acknowledged again whatever happened since (a close,
-      // a return to the queue): it must neither fail nor claim anything.
-      const stored = await store.findMessageByClientId('agent', agent.id, clientId)
-      if (stored) {
-        republish(conversation, stored)
-        return { message: stored, conversation, duplicate: true }
+      // a return to the queue): it must neither fail nor claim anything. Looked for here only
+      // where the chat's state would refuse it or claim the chat; otherwise the append finds it.
+      if (!note && conversation.status !== 'assigned') {
+        const stored = await store.findMessageByClientId('agent', agent.id, clientId)
+        if (stored) {
+          republish(conversation, stored)
+          return { message: stored, conversation, duplicate: true }
+        }
       }
       if (conversation.status === 'closed' && !note) throw new ChatError('conflict', 'conversation is closed')
       if (conversation.status === 'queued' && !note) {
@@ -357,7 +360,9 @@ export function createChatService(options: ChatServiceOptions) {
       const result = await store.appendAgentMessage({
         conversationId, agentId: agent.id, agentName: agent.name, clientId, text, now: Date.now(), internal: note,
       })
-      if (!result.duplicate) {
+      if (result.duplicate) {
+        republish(conversation, result.message)
+      } else {
         publishEvent(result.conversation, result.message)
         metrics.messages.inc({ role: 'agent' })
         metrics.deliveryLatency.observe((performance.now() - receivedAt) / 1000)

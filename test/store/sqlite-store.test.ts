@@ -216,11 +216,23 @@ describe('SqliteStore on its file', () => {
     }
 
     expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
-    await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['conversation.closed'] })
+    const webhook = await store.createWebhook({ siteId: site.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['conversation.closed'] })
     expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
     expect(built).toBe(0)
     expect(await store.enqueueWebhookDeliveries(site.id, 'conversation.closed', payload, T0)).toBe(1)
     expect(built).toBe(1)
+
+    // What the site's webhooks want is remembered, and forgotten the moment one changes.
+    await store.updateWebhook(webhook.id, { events: ['message.created'] })
+    expect(await store.enqueueWebhookDeliveries(site.id, 'conversation.closed', payload, T0)).toBe(0)
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(1)
+    await store.updateWebhook(webhook.id, { active: false })
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
+    await store.updateWebhook(webhook.id, { active: true })
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(1)
+    await store.deleteWebhook(webhook.id)
+    expect(await store.enqueueWebhookDeliveries(site.id, 'message.created', payload, T0)).toBe(0)
+    expect(built).toBe(3)
   })
 
   it('leaves no readable trace of an erased visitor in the database file', async () => {

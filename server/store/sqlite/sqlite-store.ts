@@ -46,6 +46,8 @@ export interface SqliteStore extends Store {
 /** A new agent has never connected; the chat service brings them online on first connection. */
 const INITIAL_AGENT_STATUS: AgentStatus = 'offline'
 const REOPENED_TEXT = 'Conversation reopened'
+/** How long the webhook events a site wants are taken as read (rememberWebhookEvents). */
+const WEBHOOK_EVENTS_TTL_MS = 5_000
 const LATEST_VERSION = Math.max(0, ...migrations.map((migration) => migration.version))
 
 /**
@@ -80,14 +82,17 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     return toConversation(row)
   }
 
-  /** Takes the conversation's next sequence number and writes the event with it. */
-  function appendEvent(conversationId: number, event: NewEvent, now: number): Message {
+  /**
+   * Takes the conversation's next sequence number and writes the event with it. Returns the
+   * event and the conversation as the event left it, so that nobody reads it again to answer.
+   */
+  function appendEvent(conversationId: number, event: NewEvent, now: number): { message: Message; conversation: Conversation } {
     const s = statements()
-    const seq = s.nextSeq.get(now, conversationId)
-    if (seq === undefined) throw new Error(`conversation ${conversationId} not found`)
+    const conversation = s.nextSeq.get(now, conversationId)
+    if (conversation === undefined) throw new Error(`conversation ${conversationId} not found`)
     const row = s.insertMessage.get({
       conversationId,
-      seq,
+      seq: conversation.last_seq,
       kind: event.kind,
       authorRole: event.authorRole,
       authorId: event.authorId ?? null,
@@ -98,7 +103,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       internal: event.internal ? 1 : 0,
       createdAt: now,
     })
-    return toMessage(row!)
+    return { message: toMessage(row!), conversation: toConversation(conversation) }
   }
 
   function systemEvent(systemEvent: SystemEvent, text: string): NewEvent {
@@ -113,6 +118,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
   // A file with FULL durability flushes its log for the group off the event loop (commit-group.ts).
   const group = createCommitGroup(db, synchronous === 'full' && path !== ':memory:' ? { walPath: `${path}-wal` } : {})
   const searchIndex = startSearchIndex(db, group)
+  const webhookEvents = rememberWebhookEvents((siteId) => statements().webhookEventsOfSite.all(siteId))
   const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
   const updateVisitorTx = db.transaction((params: Record<string, unknown>) => statements().updateVisitor.get(params))
   const markReadTx = db.transaction((conversationId: number, role: Role, seq: number) => {
@@ -145,13 +151,13 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       conversationId = latest.id
       change = 'reopened'
       s.reopenConversation.run(conversationId)
-      events.push(appendEvent(conversationId, systemEvent('reopened', REOPENED_TEXT), input.now))
+      events.push(appendEvent(conversationId, systemEvent('reopened', REOPENED_TEXT), input.now).message)
     } else {
       conversationId = s.insertConversation.get(input.siteId, input.visitorId, input.now, input.now)!
       change = 'opened'
     }
 
-    const message = appendEvent(conversationId, {
+    const { message, conversation } = appendEvent(conversationId, {
       kind: 'message',
       authorRole: 'visitor',
       authorId: input.visitorId,
@@ -160,7 +166,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       clientId: input.clientId,
     }, input.now)
     events.push(message)
-    return { message, conversation: conversationById(conversationId), duplicate: false, change, events }
+    return { message, conversation, duplicate: false, change, events }
   })
 
   /** The message stored earlier under this Idempotency-Key or, for an agent, this client id. */
@@ -185,7 +191,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
         duplicate: true,
       }
     }
-    const message = appendEvent(input.conversationId, {
+    const { message, conversation } = appendEvent(input.conversationId, {
       kind: 'message',
       authorRole: 'agent',
       authorId: input.agentId,
@@ -195,7 +201,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       internal: input.internal,
     }, input.now)
     rememberKey(input.apiKey, message.id)
-    return { message, conversation: conversationById(input.conversationId), duplicate: false }
+    return { message, conversation, duplicate: false }
   })
 
   const startConversationTx = db.transaction(function startConversationTx(
@@ -213,9 +219,9 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       conversationId = s.insertConversation.get(input.siteId, input.visitorId, input.now, input.now)!
     } else {
       conversationId = s.insertAssignedConversation.get(input.siteId, input.visitorId, input.agentId, input.now, input.now)!
-      events.push(appendEvent(conversationId, systemEvent('joined', input.joinedText), input.now))
+      events.push(appendEvent(conversationId, systemEvent('joined', input.joinedText), input.now).message)
     }
-    const message = appendEvent(conversationId, {
+    const { message } = appendEvent(conversationId, {
       kind: 'message', authorRole: 'agent', authorId: input.agentId, authorName: input.agentName, text: input.text, clientId: input.clientId,
     }, input.now)
     events.push(message)
@@ -239,8 +245,8 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       now: input.now,
     })
     if (!input.system) return { conversation: conversationById(current.id) }
-    const message = appendEvent(current.id, systemEvent(input.system.event, input.system.text), input.now)
-    return { conversation: conversationById(current.id), message }
+    const { message, conversation } = appendEvent(current.id, systemEvent(input.system.event, input.system.text), input.now)
+    return { conversation, message }
   })
 
   const createAgentTx = db.transaction(function createAgentTx(input: NewAgent): Agent {
@@ -580,6 +586,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     },
 
     async createWebhook(input) {
+      webhookEvents.clear()
       const row = statements().insertWebhook.get({
         siteId: input.siteId, url: input.url, secret: input.secret, events: JSON.stringify(input.events), now: Date.now(),
       })
@@ -595,6 +602,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     },
 
     async updateWebhook(id, patch) {
+      webhookEvents.clear()
       const s = statements()
       const row = s.webhookById.get(id)
       if (!row) return undefined
@@ -607,14 +615,14 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     },
 
     async deleteWebhook(id) {
+      webhookEvents.clear()
       return statements().deleteWebhook.run(id).changes > 0
     },
 
     async enqueueWebhookDeliveries(siteId, event, payload, now, conversationId) {
-      const s = statements()
-      // A read first: no write transaction, and no payload built, for a site nobody listens to.
-      if (!s.webhookWants.get({ siteId, event })) return 0
-      return s.enqueueDeliveries.run({
+      // Known first: no write transaction, and no payload built, for an event nobody listens to.
+      if (!webhookEvents.wanted(siteId).has(event)) return 0
+      return statements().enqueueDeliveries.run({
         siteId, event, payload: typeof payload === 'string' ? payload : payload(), now, conversationId: conversationId ?? null,
       }).changes
     },
@@ -880,9 +888,9 @@ function prepareStatements(db: Database.Database, path: string) {
     updateWebhook: db.prepare<Record<string, unknown>, WebhookRow>(
       'UPDATE webhooks SET url = @url, secret = @secret, events = @events, active = @active WHERE id = @id RETURNING *'),
     deleteWebhook: db.prepare<[number]>('DELETE FROM webhooks WHERE id = ?'),
-    webhookWants: db.prepare<Record<string, unknown>, number>(`
-      SELECT EXISTS (SELECT 1 FROM webhooks
-        WHERE site_id = @siteId AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = @event))`).pluck(),
+    webhookEventsOfSite: db.prepare<[number], string>(`
+      SELECT DISTINCT wanted.value FROM webhooks, json_each(webhooks.events) AS wanted
+      WHERE webhooks.site_id = ? AND webhooks.active = 1`).pluck(),
     enqueueDeliveries: db.prepare<Record<string, unknown>>(`
       INSERT INTO webhook_deliveries (webhook_id, conversation_id, event, payload, status, next_attempt_at, created_at)
       SELECT id, @conversationId, @event, @payload, 'pending', @now, @now FROM webhooks
@@ -954,8 +962,8 @@ function prepareStatements(db: Database.Database, path: string) {
       UPDATE conversations
       SET status = @status, assignee_id = @assigneeId, closed_at = @closedAt, updated_at = @now
       WHERE id = @id`),
-    nextSeq: db.prepare<[number, number], number>(
-      'UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq').pluck(),
+    nextSeq: db.prepare<[number, number], ConversationRow>(
+      'UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING *'),
     queued: db.prepare<[string, number], ConversationRow>(`
       SELECT * FROM conversations
       WHERE status = 'queued' AND site_id IN (SELECT value FROM json_each(?))
@@ -1220,3 +1228,26 @@ function toSearchHit(row: SearchRow): SearchHit {
 }
 
 
+
+/**
+ * Which events each site's active webhooks want, kept in memory: every event of every chat asks,
+ * and most sites have no webhook. This store forgets it all whenever it changes a webhook; a
+ * change made through another process on the same file counts after WEBHOOK_EVENTS_TTL_MS.
+ */
+function rememberWebhookEvents(read: (siteId: number) => string[]) {
+  const known = new Map<number, { events: Set<string>; readAt: number }>()
+  return {
+    wanted(siteId: number): Set<string> {
+      const now = Date.now()
+      let entry = known.get(siteId)
+      if (!entry || now - entry.readAt > WEBHOOK_EVENTS_TTL_MS) {
+        entry = { events: new Set(read(siteId)), readAt: now }
+        known.set(siteId, entry)
+      }
+      return entry.events
+    },
+    clear() {
+      known.clear()
+    },
+  }
+}
