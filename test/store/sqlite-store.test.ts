@@ -235,6 +235,17 @@ describe('SqliteStore on its file', () => {
     expect(built).toBe(3)
   })
 
+  it('copies committed writes from the log into the database file in the background', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const visitor = await store.createVisitor(site.id, 'visitor-token', {}, T0)
+    await store.appendVisitorMessage({ siteId: site.id, visitorId: visitor.id, clientId: 'c1', text: 'WORDS-TO-FIND-IN-THE-FILE', reopenWindowMs: 0, now: T0 })
+
+    // Far below SQLite's own threshold for a checkpoint: only the checkpointer puts it there.
+    await expect.poll(() => readFileSync(path).includes('WORDS-TO-FIND-IN-THE-FILE'), { timeout: 5_000, interval: 50 }).toBe(true)
+  })
+
   it('leaves no readable trace of an erased visitor in the database file', async () => {
     const store = open()
     await store.migrate()

@@ -30,9 +30,11 @@ export interface CommitGroupOptions {
    * Writes outside the group keep their FULL commit.
    */
   walPath?: string
+  /** Called after each group's commit. */
+  onCommit?: () => void
 }
 
-export function createCommitGroup(db: Database.Database, { walPath }: CommitGroupOptions = {}) {
+export function createCommitGroup(db: Database.Database, { walPath, onCommit }: CommitGroupOptions = {}) {
   let queued: Job[] = []
   const wal = walPath === undefined ? undefined : createLogSync(walPath)
 
@@ -61,6 +63,7 @@ export function createCommitGroup(db: Database.Database, { walPath }: CommitGrou
     } finally {
       if (wal) db.pragma('synchronous = FULL')
     }
+    onCommit?.()
     const answer = () => {
       for (const job of jobs) {
         if (job.outcome!.ok) job.resolve(job.outcome!.value)

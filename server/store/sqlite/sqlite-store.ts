@@ -9,6 +9,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { AgentStatus, AuthorRole, Role, SystemEvent } from '../../../protocol/index.js'
 import { StoreConflictError } from '../errors.js'
+import { startCheckpointer } from './checkpointer.js'
 import { createCommitGroup } from './commit-group.js'
 import type {
   AgentMessageInput, AgentMessageResult, AgentPatch, ApiIdempotency, ConversationFilter, NewAgent, NewApiToken,
@@ -116,7 +117,12 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
   // the commit group (commit-group.ts), whose one transaction is immediate; in it, each of these
   // transaction functions is a savepoint.
   // A file with FULL durability flushes its log for the group off the event loop (commit-group.ts).
-  const group = createCommitGroup(db, synchronous === 'full' && path !== ':memory:' ? { walPath: `${path}-wal` } : {})
+  // The log is copied into the file by a worker thread, not by whichever commit crosses a threshold.
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(db, path)
+  const group = createCommitGroup(db, {
+    walPath: synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined,
+    onCommit: checkpointer?.committed,
+  })
   const searchIndex = startSearchIndex(db, group)
   const webhookEvents = rememberWebhookEvents((siteId) => statements().webhookEventsOfSite.all(siteId))
   const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
@@ -378,6 +384,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
       // (Statements prepared means the schema is there: an unmigrated file has nothing to index.)
       if (prepared) searchIndex.catchUp()
       await group.close()
+      await checkpointer?.close()
       // Lets SQLite refresh the planner statistics it found worth having during this run.
       db.pragma('optimize')
       db.close()
