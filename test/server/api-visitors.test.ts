@@ -204,6 +204,8 @@ describe('erasing a visitor', () => {
     expect(erased.status).toBe(204)
     expect(await erased.text()).toBe('')
 
+    // The search index takes stored messages in batches; a search first indexes what waits.
+    await store.searchMessages({ siteIds: [server.site.id], text: 'zanzibar', limit: 1 })
     const left = inDatabase(server, (db) => ({
       visitors: count(db, 'SELECT count(*) FROM visitors WHERE id = ?', visitorId),
       conversations: count(db, `SELECT count(*) FROM conversations WHERE visitor_id = ? OR id IN (${conversationIds.join(',')})`, visitorId),

@@ -15,9 +15,12 @@ import type Database from 'better-sqlite3'
 import type { CommitGroup } from './commit-group.js'
 
 /** How often waiting messages are indexed while nobody searches. */
-const INDEX_EVERY_MS = 1_000
-/** Messages indexed per transaction: bounds how long one batch holds the event loop. */
-const BATCH_SIZE = 5_000
+const INDEX_EVERY_MS = 200
+/**
+ * Messages indexed per transaction: about 2–3 ms of the event loop here. A busier server
+ * indexes batch after batch, one per turn, until nothing waits.
+ */
+const BATCH_SIZE = 500
 
 export interface SearchIndex {
   /** Indexes everything still waiting, now. Call before reading messages_fts. */
@@ -42,35 +45,42 @@ export function startSearchIndex(db: Database.Database, group: CommitGroup): Sea
     forget: db.prepare<[number, number]>('DELETE FROM messages_fts_pending WHERE message_id >= ? AND message_id <= ?'),
   })
 
-  /** Indexes one batch; whether there was anything to index. */
-  const indexBatch = db.transaction(function indexBatch(): boolean {
+  /** Indexes one batch; how many messages it took. */
+  const indexBatch = db.transaction(function indexBatch(): number {
     statements ??= prepare()
     const first = statements.waiting.get()
-    if (first === undefined) return false
+    if (first === undefined) return 0
     const last = statements.lastOfBatch.get(first)!
     statements.index.run(first, last)
-    statements.forget.run(first, last)
-    return true
+    return statements.forget.run(first, last).changes
   })
 
-  let running = false
-  const timer = setInterval(() => {
-    if (running) return
-    running = true
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+
+  function later() {
+    if (stopped) return
+    timer = setTimeout(tick, INDEX_EVERY_MS)
+    timer.unref()
+  }
+
+  function tick() {
     // With the turn's other writes, in the commit group: no commit of its own on the event loop.
-    group.run(indexBatch)
-      .catch(() => {}) // left waiting; the next tick or the next search tries again
-      .finally(() => { running = false })
-  }, INDEX_EVERY_MS)
-  timer.unref()
+    group.run(indexBatch).then(
+      (indexed) => (indexed === BATCH_SIZE && !stopped ? setImmediate(tick) : later()),
+      later, // left waiting; the next tick or the next search tries again
+    )
+  }
+  later()
 
   return {
     catchUp() {
       // IMMEDIATE, as every write here: the write lock before the first read.
-      while (indexBatch.immediate()) { /* until nothing waits */ }
+      while (indexBatch.immediate() > 0) { /* until nothing waits */ }
     },
     stop() {
-      clearInterval(timer)
+      stopped = true
+      clearTimeout(timer)
     },
   }
 }
