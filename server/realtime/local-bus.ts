@@ -1,5 +1,8 @@
 import type { Bus, BusListener, BusMessage } from './bus.js'
 
+/** Every subscription here is active at once: one settled promise serves them all. */
+const READY = Promise.resolve()
+
 /** The bus of a single process: delivery is a synchronous call to each listener, active at once. */
 export function createLocalBus(): Bus {
   const listeners = new Map<string, Set<BusListener>>()
@@ -14,7 +17,7 @@ export function createLocalBus(): Bus {
       if (!set) listeners.set(topic, (set = new Set()))
       set.add(listener)
       return {
-        ready: Promise.resolve(),
+        ready: READY,
         unsubscribe() {
           set.delete(listener)
           if (set.size === 0 && listeners.get(topic) === set) listeners.delete(topic)
