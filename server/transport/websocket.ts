@@ -7,6 +7,7 @@
  */
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono, MiddlewareHandler } from 'hono'
+import type { WSContext, WSMessageReceive } from 'hono/ws'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
@@ -51,66 +52,85 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
   const tcpSockets = new WeakMap<WebSocket, Duplex>()
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => tcpSockets.set(socket, request.socket))
 
-  function peerFor(socket: WebSocket): Peer {
-    const tcp = tcpSockets.get(socket)
-    let corked = false
-    const uncork = () => {
-      corked = false
-      tcp?.uncork()
+  /** Counts a pong as a sign of life; one function for every socket (`this` is the socket). */
+  function markAlive(this: WebSocket) {
+    alive.add(this)
+  }
+
+  // The two classes below are made once a socket and kept for its life: as classes, their
+  // methods are shared rather than made again for every connection.
+
+  /** One client's end of the chat, as the chat layer sees it. */
+  class WebSocketPeer implements Peer {
+    readonly transport = 'websocket'
+    private corked = false
+
+    constructor(private readonly socket: WebSocket, private readonly tcp: Duplex | undefined) {}
+
+    send(frame: string) {
+      const socket = this.socket
+      if (socket.readyState !== socket.OPEN) return
+      if (socket.bufferedAmount > options.sendBufferBytes) {
+        // Cutting is safe: the client reconnects and replays from its last sequence number.
+        options.metrics.slowClientsCut.inc()
+        socket.terminate()
+        return
+      }
+      // The frames for one client in one turn of the event loop (an ack and the event it
+      // acknowledges, say) leave in one write: on loopback or a busy server, each write is a
+      // system call that costs more than the frame.
+      if (this.tcp && !this.corked) {
+        this.corked = true
+        this.tcp.cork()
+        setImmediate(uncorkPeer, this)
+      }
+      socket.send(frame)
     }
-    return {
-      transport: 'websocket',
-      send(frame: string) {
-        if (socket.readyState !== socket.OPEN) return
-        if (socket.bufferedAmount > options.sendBufferBytes) {
-          // Cutting is safe: the client reconnects and replays from its last sequence number.
-          options.metrics.slowClientsCut.inc()
-          socket.terminate()
-          return
-        }
-        // The frames for one client in one turn of the event loop (an ack and the event it
-        // acknowledges, say) leave in one write: on loopback or a busy server, each write is a
-        // system call that costs more than the frame.
-        if (tcp && !corked) {
-          corked = true
-          tcp.cork()
-          setImmediate(uncork)
-        }
-        socket.send(frame)
-      },
-      close(code: number, reason: string) {
-        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason)
-      },
+
+    uncork() {
+      this.corked = false
+      this.tcp?.uncork()
+    }
+
+    close(code: number, reason: string) {
+      const socket = this.socket
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason)
     }
   }
 
-  const handler = upgradeWebSocket((c) => {
-    const info = options.describe(c)
-    let session: ChatSession | undefined
-    return {
-      // Nothing here refers to `c`: the upgrade's context (Hono's Context, the Request, its
-      // headers and AbortSignal, the Node request) is left for the garbage collector once the
-      // socket is open, about 4 KB a connection. (patches/@hono+node-ws*.patch does the same
-      // inside the adapter, whose own closure held `c` for the socket's life.)
-      onOpen(_event, ws) {
-        const socket = ws.raw!
-        alive.add(socket)
-        socket.on('pong', () => alive.add(socket))
-        session = options.openSession(peerFor(socket), info)
-      },
-      onMessage(event, ws) {
-        alive.add(ws.raw!)
-        if (typeof event.data !== 'string') {
-          ws.send(JSON.stringify({ t: 'error', code: 'bad_frame', message: 'frames are JSON text; binary frames are not accepted' }))
-          return
-        }
-        session?.receive(event.data)
-      },
-      onClose() {
-        session?.closed()
-      },
+  /**
+   * What @hono/node-ws calls for one socket. Nothing here refers to the upgrade's Hono context:
+   * it (the Request, its headers and AbortSignal, the Node request) is left for the garbage
+   * collector once the socket is open, about 4 KB a connection. (patches/@hono+node-ws*.patch
+   * does the same inside the adapter, whose own closure held it for the socket's life.)
+   */
+  class SocketHandlers {
+    private session: ChatSession | undefined
+
+    constructor(private readonly info: ConnectionInfo) {}
+
+    onOpen(_event: Event, ws: WSContext<WebSocket>) {
+      const socket = ws.raw!
+      alive.add(socket)
+      socket.on('pong', markAlive)
+      this.session = options.openSession(new WebSocketPeer(socket, tcpSockets.get(socket)), this.info)
     }
-  })
+
+    onMessage(event: MessageEvent<WSMessageReceive>, ws: WSContext<WebSocket>) {
+      alive.add(ws.raw!)
+      if (typeof event.data !== 'string') {
+        ws.send(JSON.stringify({ t: 'error', code: 'bad_frame', message: 'frames are JSON text; binary frames are not accepted' }))
+        return
+      }
+      this.session?.receive(event.data)
+    }
+
+    onClose() {
+      this.session?.closed()
+    }
+  }
+
+  const handler = upgradeWebSocket((c) => new SocketHandlers(options.describe(c)))
 
   return {
     handler,
@@ -129,4 +149,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
       wss.close()
     },
   }
+}
+
+/** Ends a peer's turn of corked writes; a plain function, so that corking makes no closure. */
+function uncorkPeer(peer: { uncork(): void }) {
+  peer.uncork()
 }
