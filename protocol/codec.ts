@@ -5,6 +5,7 @@
 import * as v from 'valibot'
 import { clientFrameSchema, type ClientFrame } from './client-frames.js'
 import type { ErrorCode, ServerFrame, ServerFrameType } from './server-frames.js'
+import { clipText, issuePath } from './issue-text.js'
 import { defaultLimits, type Limits } from './limits.js'
 
 export type Decoded<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; message: string; ref?: string }
@@ -55,21 +56,14 @@ export function createClientDecoder(limits: Limits = defaultLimits) {
 }
 
 /**
- * Longest error message. Valibot's messages quote the value they refused, and a path names the
- * keys it went through: both come from the frame, which may be 64 KiB of one string.
+ * Longest error message of a refused frame. Valibot's messages quote the value they refused, and
+ * a path names the keys it went through: both come from the frame.
  */
-const MAX_MESSAGE_LENGTH = 200
-
-/** Cuts a text to `max` UTF-16 units, marking the cut, never between the halves of a surrogate pair. */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text
-  const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1
-  return `${text.slice(0, end)}…`
-}
+export const MAX_FRAME_ERROR_LENGTH = 200
 
 function describeIssue(type: string, issue: v.BaseIssue<unknown>): string {
-  const path = issue.path?.map((item) => clip(String(item.key), 32)).join('.')
-  return clip(`${type}${path ? `.${path}` : ''}: ${issue.message}`, MAX_MESSAGE_LENGTH)
+  const path = issuePath(issue.path)
+  return clipText(`${type}${path ? `.${path}` : ''}: ${issue.message}`, MAX_FRAME_ERROR_LENGTH)
 }
 
 const serverTypes = new Set<ServerFrameType>([

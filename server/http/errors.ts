@@ -1,18 +1,12 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { clipText } from '../../protocol/index.js'
 
 /**
  * Longest error message. A message names a field and a problem; what it quotes of the request
  * (a path, a refused value, a key) is cut here, so an error never echoes a whole body back.
  */
 export const MAX_ERROR_MESSAGE_LENGTH = 300
-
-/** Cuts a text to `max` UTF-16 units, marking the cut, never between the halves of a surrogate pair. */
-export function clipText(text: string, max: number): string {
-  if (text.length <= max) return text
-  const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1
-  return `${text.slice(0, end)}…`
-}
 
 /** Every HTTP error is JSON with a stable code and a readable message. */
 export function apiError(c: Context, status: ContentfulStatusCode, code: string, message: string) {

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import {
-  clientFrameSchema, createClientDecoder, defaultLimits, encode, MAX_CLIENT_ID_LENGTH, type ClientFrame, type Decoded, type ErrorCode, type Limits,
+  clientFrameSchema, createClientDecoder, defaultLimits, encode, MAX_CLIENT_ID_LENGTH, MAX_FRAME_ERROR_LENGTH, type ClientFrame, type Decoded, type ErrorCode, type Limits,
 } from '../../protocol/index.js'
 import { CLIENT_FRAME_TYPES, validClientFrames } from '../support/client-frame-arbitraries.js'
 import {
@@ -18,9 +18,6 @@ import {
 
 /** The codes a decoder may answer with: the protocol's, minus those only chat logic gives. */
 const DECODER_CODES: ErrorCode[] = ['bad_json', 'bad_frame', 'too_large', 'unknown_type']
-
-/** Long enough for a field path and the problem; an error never echoes a whole frame back. */
-const MAX_MESSAGE_LENGTH = 200
 
 const decode = createClientDecoder()
 const schema = clientFrameSchema(defaultLimits)
@@ -45,7 +42,7 @@ function expectWellFormed(result: Decoded<ClientFrame>, frameSchema = schema) {
   expect(DECODER_CODES).toContain(result.code)
   expect(typeof result.message).toBe('string')
   expect(result.message.length).toBeGreaterThan(0)
-  expect(result.message.length, result.message.slice(0, 300)).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH)
+  expect(result.message.length, result.message.slice(0, 300)).toBeLessThanOrEqual(MAX_FRAME_ERROR_LENGTH)
   if (result.ref !== undefined) expect(typeof result.ref).toBe('string')
 }
 

@@ -1,7 +1,8 @@
 import type { ValidationTargets } from 'hono'
 import { validator } from 'hono-openapi'
 import type { GenericSchema } from 'valibot'
-import { apiError, clipText } from '../errors.js'
+import { issuePath } from '../../../protocol/index.js'
+import { apiError } from '../errors.js'
 
 /**
  * Request validation for the REST API: the same valibot schemas check requests and describe
@@ -11,7 +12,7 @@ export function apiValidator<T extends GenericSchema, Target extends keyof Valid
   return validator(target, schema, (result, c) => {
     if (result.success) return
     const issue = result.error[0] as { message: string; path?: readonly { key: unknown }[] } | undefined
-    const path = issue?.path?.map((item) => clipText(String(item.key), 32)).join('.')
+    const path = issuePath(issue?.path)
     return apiError(c, 422, 'invalid_request', `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid request'}`)
   })
 }
