@@ -182,6 +182,22 @@ describe('SqliteStore on its file', () => {
     expect(waiting()).toBe(0)
   })
 
+  it('indexes a backlog of several batches, for a search and in the background', async () => {
+    const store = open()
+    await store.migrate()
+    const site = await store.createSite({ name: 'Acme', key: 'acme', allowedOrigins: ['*'], widget })
+    const visitor = await store.createVisitor(site.id, 'visitor-token', {}, T0)
+    const waiting = () => inspect((db) => db.prepare('SELECT count(*) FROM messages_fts_pending').pluck().get())
+    const burst = (from: number) => Promise.all(Array.from({ length: 1_200 }, (_, i) =>
+      store.appendVisitorMessage({ siteId: site.id, visitorId: visitor.id, clientId: `c${from + i}`, text: `backlog ${from + i}`, reopenWindowMs: 0, now: T0 })))
+
+    await burst(0)
+    expect(await store.searchMessages({ siteIds: [site.id], text: 'backlog', limit: 5_000 })).toHaveLength(1_200)
+    await burst(1_200)
+    await expect.poll(waiting, { timeout: 5_000, interval: 100 }).toBe(0)
+    expect(await store.searchMessages({ siteIds: [site.id], text: 'backlog', limit: 5_000 })).toHaveLength(2_400)
+  })
+
   it('keeps the search index whole when messages are erased before or after they were indexed', async () => {
     const store = open()
     await store.migrate()

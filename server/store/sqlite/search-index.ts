@@ -33,24 +33,23 @@ export function startSearchIndex(db: Database.Database, group: CommitGroup): Sea
   // Prepared on first use: the tables exist only once the store has migrated.
   let statements: ReturnType<typeof prepare> | undefined
   const prepare = () => ({
-    waiting: db.prepare<[], number>('SELECT message_id FROM messages_fts_pending ORDER BY message_id LIMIT 1').pluck(),
+    // The oldest waiting messages, up to a batch of them, as a range of ids.
+    nextBatch: db.prepare<[], { first: number | null; last: number | null }>(`
+      SELECT min(message_id) AS first, max(message_id) AS last FROM (
+        SELECT message_id FROM messages_fts_pending ORDER BY message_id LIMIT ${BATCH_SIZE})`),
     index: db.prepare<[number, number]>(`
       INSERT INTO messages_fts (rowid, text)
       SELECT messages.id, messages.text FROM messages_fts_pending
       JOIN messages ON messages.id = messages_fts_pending.message_id
       WHERE messages_fts_pending.message_id >= ? AND messages_fts_pending.message_id <= ?`),
-    lastOfBatch: db.prepare<[number], number>(`
-      SELECT max(message_id) FROM (
-        SELECT message_id FROM messages_fts_pending WHERE message_id >= ? ORDER BY message_id LIMIT ${BATCH_SIZE})`).pluck(),
     forget: db.prepare<[number, number]>('DELETE FROM messages_fts_pending WHERE message_id >= ? AND message_id <= ?'),
   })
 
   /** Indexes one batch; how many messages it took. */
   const indexBatch = db.transaction(function indexBatch(): number {
     statements ??= prepare()
-    const first = statements.waiting.get()
-    if (first === undefined) return 0
-    const last = statements.lastOfBatch.get(first)!
+    const { first, last } = statements.nextBatch.get()!
+    if (first === null || last === null) return 0
     statements.index.run(first, last)
     return statements.forget.run(first, last).changes
   })
