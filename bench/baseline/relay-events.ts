@@ -35,5 +35,5 @@ export interface ClientToServerEvents {
   send(payload: SendPayload, answer: (result: SendAnswer) => void): void
 }
 
-export const MAX_TEXT_LENGTH = 4000
-export const MAX_CLIENT_ID_LENGTH = 64
+// The baseline accepts what Parley accepts.
+export { MAX_CLIENT_ID_LENGTH, MAX_TEXT_LENGTH } from '../../protocol/limits.js'

@@ -35,6 +35,8 @@ const running = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
+// Node ends on these without 'exit' unless a listener turns them into an exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 
 /** A port free right now on 127.0.0.1 (the child takes it a moment later). */
 export async function freePort(): Promise<number> {

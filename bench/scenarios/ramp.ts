@@ -54,9 +54,9 @@ export function rampReport(plan: RelayPlan, { parley, socketIo }: RelayCompariso
   const socketKept = sustainedStep(socketIo)
   const sustained = (step: StepOutcome | undefined) => (step ? `${count(step.offered)} round trips/s` : 'none')
   const ratio = parleyKept && socketKept ? parleyKept.offered / socketKept.offered : 0
-  const stepIndex = (o: RelayOutcome) => Math.max(0, o.steps.indexOf(sustainedStep(o)!))
+  const stepIndex = (o: RelayOutcome) => o.steps.indexOf(sustainedStep(o)!) // −1, shown as —, when none was kept up with
   return [
-    '## Load: the highest rate 200 visitors can be served (`npm run bench -- ramp`)',
+    `## Load: the highest rate ${count(plan.visitors)} visitors can be served (\`npm run bench -- ramp\`)`,
     '',
     wrap(`${dateAndMachine(load)} ${count(plan.visitors)} visitors; the total rate climbs through
       ${RATES.map(count).join(', ')} round trips/s, ${plan.steps[0]!.seconds} s a step, and stops once the server

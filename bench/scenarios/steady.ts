@@ -5,7 +5,7 @@
  */
 import type { VisitorTransport } from '../load/chat-driver.js'
 import type { RelayOutcome, RelayPlan } from '../load/relay-scenario.js'
-import { count, dateAndMachine, kb, mb, ms, table, wrap, yesNo } from '../results-file.js'
+import { count, dateAndMachine, mb, ms, table, wrap, yesNo } from '../results-file.js'
 import { parleyBuild } from '../load/servers.js'
 import type { RelayComparison } from './compare-relay.js'
 
@@ -34,7 +34,6 @@ export function relayRows(outcomes: RelayOutcome[], stepOf: (outcome: RelayOutco
     ['errors (whole run)', ...outcomes.map((o) => errors(o) || '0')],
     ['server CPU, % of one core', ...cell((_, s) => `${s.server.cpuPercent.toFixed(0)} %`)],
     ['server RSS, mean (peak)', ...cell((_, s) => `${mb(s.server.rssMean)} (${mb(s.server.rssPeak)})`)],
-    ['memory per connected client (RSS growth ÷ clients)', ...outcomes.map((o) => kb(o.memory.perClient))],
     ['generator CPU, % of one core', ...cell((_, s) => `${s.generatorCpu.toFixed(0)} %`)],
     ['machine\'s 1-minute load average as the run began', ...outcomes.map((o) => o.loadAtStart.toFixed(1))],
   ]

@@ -354,9 +354,6 @@ async function send(request: FuzzRequest): Promise<Response> {
   return fetch(`${s.url}${request.path}${request.query}`, { method: request.method, headers, body, redirect: 'manual' })
 }
 
-/** The request after which the store was first found inconsistent. */
-let firstInconsistency: string | undefined
-
 /** Never 5xx; a 4xx is a JSON error that wrote nothing; after a success the store is still consistent. */
 async function expectSoundAnswer(request: FuzzRequest) {
   const before = inspector.snapshot(BACKGROUND_TABLES)
@@ -375,10 +372,7 @@ async function expectSoundAnswer(request: FuzzRequest) {
     expect((answer.error!.message as string).length, shown).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_LENGTH)
     expect(inspector.snapshot(BACKGROUND_TABLES), `${shown}\nwas refused, yet wrote to the database`).toEqual(before)
   } else {
-    const problems = await inspector.problems()
-    // Shrinking replays smaller requests on a store this one already broke: name the culprit.
-    if (problems.length > 0) firstInconsistency ??= shown
-    expect(problems, `the store is inconsistent since ${firstInconsistency}`).toEqual([])
+    expect(await inspector.problems(), `the store is inconsistent after ${shown}`).toEqual([])
   }
 }
 
@@ -416,7 +410,9 @@ async function fuzz(requestArb: fc.Arbitrary<FuzzRequest>, numRuns: number) {
   await fc.assert(fc.asyncProperty(requestArb, async (request) => {
     await renewFixtures()
     await expectSoundAnswer(request)
-  }), fuzzRuns(numRuns))
+    // No shrinking: the server's state carries from one run to the next, so a replayed smaller
+    // request would meet another store than the one that failed.
+  }), fuzzRuns(numRuns, { shrink: false }))
   expect(await inspector.problems({ integrity: true })).toEqual([])
 }
 

@@ -14,8 +14,8 @@
 import type Database from 'better-sqlite3'
 import type { CommitGroup } from './commit-group.js'
 
-/** How often waiting messages are indexed while nobody searches. */
-const INDEX_EVERY_MS = 200
+/** How often waiting messages are indexed while nobody searches, by default. */
+export const INDEX_EVERY_MS = 200
 /**
  * Messages indexed per transaction: about 2–3 ms of the event loop here. A busier server
  * indexes batch after batch, one per turn, until nothing waits.
@@ -29,7 +29,7 @@ export interface SearchIndex {
   stop(): void
 }
 
-export function startSearchIndex(db: Database.Database, group: CommitGroup): SearchIndex {
+export function startSearchIndex(db: Database.Database, group: CommitGroup, everyMs = INDEX_EVERY_MS): SearchIndex {
   // Prepared on first use: the tables exist only once the store has migrated.
   let statements: ReturnType<typeof prepare> | undefined
   const prepare = () => ({
@@ -59,7 +59,7 @@ export function startSearchIndex(db: Database.Database, group: CommitGroup): Sea
 
   function later() {
     if (stopped) return
-    timer = setTimeout(tick, INDEX_EVERY_MS)
+    timer = setTimeout(tick, everyMs)
     timer.unref()
   }
 

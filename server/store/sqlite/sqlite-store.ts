@@ -37,6 +37,8 @@ export interface SqliteStoreOptions {
    * last commits before a power loss or OS crash may be rolled back (the file stays consistent).
    */
   synchronous?: 'full' | 'normal'
+  /** How often stored messages are put in the search index in the background (search-index.ts). */
+  searchIndexEveryMs?: number
 }
 
 export interface SqliteStore extends Store {
@@ -58,7 +60,7 @@ const LATEST_VERSION = Math.max(0, ...migrations.map((migration) => migration.ve
  * const store = openSqliteStore({ path: 'data/parley.db' })
  * await store.migrate()
  */
-export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptions): SqliteStore {
+export function openSqliteStore({ path, synchronous = 'full', searchIndexEveryMs }: SqliteStoreOptions): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
   // WAL lets readers carry on while one writer commits, and makes commits cheaper.
@@ -123,7 +125,7 @@ export function openSqliteStore({ path, synchronous = 'full' }: SqliteStoreOptio
     walPath: synchronous === 'full' && path !== ':memory:' ? `${path}-wal` : undefined,
     onCommit: checkpointer?.committed,
   })
-  const searchIndex = startSearchIndex(db, group)
+  const searchIndex = startSearchIndex(db, group, searchIndexEveryMs)
   const webhookEvents = rememberWebhookEvents((siteId) => statements().webhookEventsOfSite.all(siteId))
   const insertVisitorTx = db.transaction((params: Record<string, unknown>) => statements().insertVisitor.get(params)!)
   const updateVisitorTx = db.transaction((params: Record<string, unknown>) => statements().updateVisitor.get(params))
